@@ -1,0 +1,100 @@
+# kring: a plain Makefile.  `make` builds everything into $(O)/;
+# `make SANITIZE=address,undefined` builds into a separate folder so the
+# objects of the two builds never mix.
+
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+SBINDIR   ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/kring
+SYSCONFDIR ?= $(PREFIX)/etc/kring
+DATADIR   ?= $(PREFIX)/share/kring
+MANPREFIX ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wstrict-prototypes
+CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DKRING_LIBEXECDIR='"$(LIBEXECDIR)"' \
+             -DKRING_SYSCONFDIR='"$(SYSCONFDIR)"'
+ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(SAN_FLAGS)
+LDLIBS    += $(PKG_LIBS) -lpthread
+
+ifneq ($(SANITIZE),)
+O         ?= build-san
+SAN_FLAGS := -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+O         ?= build
+endif
+
+LIB_SRC   := $(wildcard lib/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(O)/%.o)
+DAEMON_SRC := $(wildcard daemon/*.c)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
+TOOL_SRC  := $(wildcard tools/*.c)
+TOOLS     := $(TOOL_SRC:tools/%.c=$(O)/bin/%)
+HELPERS   := $(O)/bin/test-tool $(O)/bin/bench-gmime-parse
+LIBKRING  := $(O)/libkring.a
+
+all: $(O)/bin/kringd $(TOOLS) $(HELPERS)
+
+$(O)/%.o: %.c $(wildcard include/kring/*.h) daemon/daemon.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBKRING): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/bin/kringd: $(DAEMON_OBJ) $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bin/%: $(O)/tools/%.o $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bin/test-tool: $(O)/t/helper/test-tool.o $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bin/bench-gmime-parse: $(O)/bench/gmime-parse.o $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+deps:
+	@scripts/install-deps
+
+# Start kringd in the foreground on the shipped config, store under var/.
+run: deps
+	@$(MAKE) --no-print-directory all
+	mkdir -p var
+	exec $(O)/bin/kringd -f -c conf/kring.conf
+
+# The whole suite, as CI and a developer run it.  KRING_BUILD tells the
+# tests which build to drive.
+test: deps
+	@$(MAKE) --no-print-directory all
+	KRING_BUILD=$(CURDIR)/$(O) prove -j2 --timer t/
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(O)/bin/kringd $(DESTDIR)$(SBINDIR)/kringd
+	install -m 755 $(O)/bin/kring $(DESTDIR)$(BINDIR)/kring
+	for t in $(filter-out $(O)/bin/kring,$(TOOLS)); do \
+		install -m 755 $$t $(DESTDIR)$(LIBEXECDIR)/; done
+	install -d $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/templates
+	install -m 644 conf/kring.conf $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
+	cp -R templates/. $(DESTDIR)$(DATADIR)/templates/
+	install -d $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8
+	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANPREFIX)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANPREFIX)/man8/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps run test install clean

@@ -1,0 +1,188 @@
+/*
+ * commit.c: the writer thread.  It owns every LMDB write transaction of
+ * kringd.  Messages whose DATA finished while the previous commit was on
+ * its way to disk are stored together in the next transaction: one fsync
+ * for the lot (group commit).  A session hears "250" only after the
+ * transaction holding its message has committed.
+ *
+ * Trusts: the jobs (built by session.c); the message bytes are untrusted
+ * and go through ingest_message() only.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include <glib.h>
+
+#include "daemon.h"
+#include "kring/log.h"
+#include "kring/msginfo.h"
+
+struct committer {
+	struct server *srv;
+	GAsyncQueue *todo;	/* struct commit_job *, from the loop */
+	GAsyncQueue *done;	/* struct commit_job *, back to the loop */
+	struct event *done_ev;	/* wakes the loop when done has jobs */
+	GThread *thread;
+	long batch_max;
+};
+
+/* The stop marker: a job pointer no one else uses. */
+static struct commit_job stop_marker;
+
+void
+commit_job_free(struct commit_job *job)
+{
+	if (job == NULL)
+		return;
+	if (job->raw != NULL)
+		g_byte_array_unref(job->raw);
+	g_free(job->sender);
+	g_strfreev(job->communities);
+	g_free(job->rc);
+	g_free(job->res);
+	g_free(job);
+}
+
+static int
+job_ingest(struct store *st, MDB_txn *txn, struct commit_job *job)
+{
+	for (size_t i = 0; i < job->ncommunities; i++) {
+		job->rc[i] = ingest_message(st, txn, job->communities[i],
+		    (const char *)job->raw->data, job->raw->len,
+		    job->header_len, job->time, job->sender, &job->res[i]);
+		if (job->rc[i] != 0)
+			return job->rc[i];
+	}
+	return 0;
+}
+
+static void
+job_fail(struct commit_job *job, int rc)
+{
+	for (size_t i = 0; i < job->ncommunities; i++)
+		job->rc[i] = rc;
+}
+
+/* Store JOBS[0..N-1] in one transaction.  Returns 0 or the error; on
+ * error nothing of the batch is stored. */
+static int
+batch_commit(struct store *st, struct commit_job **jobs, size_t n)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_begin(st, true, &txn)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = job_ingest(st, txn, jobs[i])) != 0) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+	}
+	return mdb_txn_commit(txn);
+}
+
+static void
+batch_run(struct committer *c, struct commit_job **jobs, size_t n)
+{
+	int rc = batch_commit(&c->srv->store, jobs, n);
+
+	if (rc != 0 && n > 1) {
+		/* One message should not fail its neighbours: each alone. */
+		for (size_t i = 0; i < n; i++) {
+			int one = batch_commit(&c->srv->store, &jobs[i], 1);
+
+			if (one != 0)
+				job_fail(jobs[i], one);
+		}
+	} else if (rc != 0)
+		job_fail(jobs[0], rc);
+	for (size_t i = 0; i < n; i++)
+		g_async_queue_push(c->done, jobs[i]);
+	event_active(c->done_ev, EV_READ, 0);
+}
+
+static gpointer
+committer_main(gpointer arg)
+{
+	struct committer *c = arg;
+	struct commit_job **jobs = g_new(struct commit_job *, c->batch_max);
+	bool stop = false;
+
+	while (!stop) {
+		size_t n = 0;
+		struct commit_job *job = g_async_queue_pop(c->todo);
+
+		/* Take everything that is waiting, up to the batch size. */
+		while (job != NULL) {
+			if (job == &stop_marker) {
+				stop = true;
+				break;
+			}
+			jobs[n++] = job;
+			if (n == (size_t)c->batch_max)
+				break;
+			job = g_async_queue_try_pop(c->todo);
+		}
+		if (n > 0)
+			batch_run(c, jobs, n);
+	}
+	g_free(jobs);
+	return NULL;
+}
+
+/* In the loop thread: hand each finished job to its session. */
+static void
+committer_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct committer *c = arg;
+	struct commit_job *job;
+
+	while ((job = g_async_queue_try_pop(c->done)) != NULL) {
+		session_commit_done(c->srv, job);
+		commit_job_free(job);
+	}
+}
+
+struct committer *
+committer_start(struct server *srv)
+{
+	struct committer *c = g_new0(struct committer, 1);
+
+	c->srv = srv;
+	c->batch_max = srv->conf.limits.batch_messages;
+	c->todo = g_async_queue_new();
+	c->done = g_async_queue_new();
+	c->done_ev = event_new(srv->base, -1, 0, committer_done_cb, c);
+	if (c->done_ev == NULL) {
+		g_async_queue_unref(c->todo);
+		g_async_queue_unref(c->done);
+		g_free(c);
+		return NULL;
+	}
+	c->thread = g_thread_new("commit", committer_main, c);
+	return c;
+}
+
+void
+committer_submit(struct committer *c, struct commit_job *job)
+{
+	g_async_queue_push(c->todo, job);
+}
+
+void
+committer_stop(struct committer *c)
+{
+	struct commit_job *job;
+
+	g_async_queue_push(c->todo, &stop_marker);
+	g_thread_join(c->thread);
+	/* Jobs committed but not yet answered: their sessions are gone. */
+	while ((job = g_async_queue_try_pop(c->done)) != NULL)
+		commit_job_free(job);
+	event_free(c->done_ev);
+	g_async_queue_unref(c->todo);
+	g_async_queue_unref(c->done);
+	g_free(c);
+}

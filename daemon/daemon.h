@@ -1,0 +1,85 @@
+/*
+ * daemon.h: the parts of kringd and what they share.
+ *
+ *   kringd.c    options, config, signals, privilege drop, main loop
+ *   listener.c  bound sockets, accepting, connection limits
+ *   session.c   the SMTP/LMTP state machine of one connection
+ *   commit.c    the writer thread: group commit of finished messages
+ *
+ * One event loop thread runs every session; one writer thread owns the
+ * LMDB write transactions.  They meet in two queues (commit.c).
+ */
+#ifndef KRINGD_H
+#define KRINGD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <glib.h>
+
+#include "kring/config.h"
+#include "kring/ingest.h"
+#include "kring/store.h"
+
+struct listener {
+	struct listen_spec spec;
+	struct evconnlistener *evl;
+	char bound[300];	/* host:port as bound, for logs */
+	struct server *srv;
+};
+
+struct committer;
+
+struct server {
+	struct event_base *base;
+	struct kring_config conf;
+	char *config_path;	/* NULL when run without a file */
+	struct store store;
+	struct listener listeners[KRING_MAX_LISTENERS];
+	size_t nlisteners;
+	GHashTable *sessions;	/* session id -> struct session * */
+	GHashTable *per_client;	/* client address -> count (GINT_TO_POINTER) */
+	uint64_t next_session;
+	unsigned next_queue;	/* for queue ids */
+	struct committer *committer;
+	bool stopping;		/* SIGTERM: no new sessions or transactions */
+	struct event *grace_timer;
+};
+
+/* One message handed to the writer thread, and its outcome. */
+struct commit_job {
+	uint64_t session;	/* to find the session again; it may be gone */
+	char queue_id[24];
+	GByteArray *raw;	/* Received line + data, owned */
+	size_t header_len;	/* length of our Received line */
+	char *sender;
+	int64_t time;
+	char **communities;	/* distinct, NULL-terminated, owned */
+	size_t ncommunities;
+	int *rc;		/* per community: 0 or an LMDB/errno code */
+	struct ingest_result *res;	/* per community */
+};
+
+/* commit.c */
+struct committer *committer_start(struct server *srv);
+void committer_submit(struct committer *c, struct commit_job *job);
+/* Commit what is queued, stop the thread, free.  Blocks. */
+void committer_stop(struct committer *c);
+void commit_job_free(struct commit_job *job);
+
+/* listener.c */
+int listeners_open(struct server *srv);
+void listeners_close(struct server *srv);
+
+/* session.c */
+void session_accept(struct server *srv, struct listener *l, int fd,
+    const struct sockaddr *sa, int salen);
+/* The writer committed (or failed) JOB: reply to its session, if any. */
+void session_commit_done(struct server *srv, struct commit_job *job);
+/* SIGTERM: say goodbye to sessions that are between transactions. */
+void sessions_shutdown(struct server *srv);
+/* Free every session left (those the grace period cut off). */
+void sessions_destroy(struct server *srv);
+
+#endif

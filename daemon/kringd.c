@@ -1,0 +1,289 @@
+/*
+ * kringd.c: the daemon's main: options, config, binding, privilege drop,
+ * signals and the event loop.
+ *
+ * Runs as root only until the listeners are bound; with `user` set it
+ * then drops to that user before the store is opened.  Signal handlers
+ * are libevent signal events: they run in the loop, not in a handler.
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "daemon.h"
+#include "kring/log.h"
+#include "kring/msginfo.h"
+
+struct options {
+	bool foreground, check_only;
+	const char *config_path, *store, *pidfile;
+	const char *listen[KRING_MAX_LISTENERS];
+	size_t nlisten;
+};
+
+static void
+usage(FILE *out, int status)
+{
+	fprintf(out,
+	    "usage: kringd [-fn] [-c FILE] [-l HOST:PORT[/lmtp]]... [-s DIR] [-p PIDFILE]\n"
+	    "\n"
+	    "Take community mail in over SMTP and LMTP and keep it in the store.\n"
+	    "\n"
+	    "  -c FILE   configuration file (default %s/kring.conf)\n"
+	    "  -f        stay in the foreground and log to stderr\n"
+	    "  -l SPEC   listen on HOST:PORT, /lmtp for LMTP; repeatable,\n"
+	    "            replaces the config's listen list; port 0 picks one\n"
+	    "  -n        check the configuration and exit\n"
+	    "  -p FILE   write the process id to FILE\n"
+	    "  -s DIR    the store (LMDB directory), replacing the config's\n"
+	    "  -h        this help\n"
+	    "\n"
+	    "Signals: SIGHUP reloads the configuration, SIGTERM finishes what\n"
+	    "is in flight and exits.  See kringd(8).\n", KRING_SYSCONFDIR);
+	exit(status);
+}
+
+static void
+parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	while ((ch = getopt_long(argc, argv, "c:fhl:np:s:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config_path = optarg; break;
+		case 'f': o->foreground = true; break;
+		case 'n': o->check_only = true; break;
+		case 'p': o->pidfile = optarg; break;
+		case 's': o->store = optarg; break;
+		case 'l':
+			if (o->nlisten == KRING_MAX_LISTENERS)
+				errx(EX_USAGE, "too many -l options");
+			o->listen[o->nlisten++] = optarg;
+			break;
+		case 'h': usage(stdout, 0); break;
+		default: usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, EX_USAGE);
+	if (o->config_path == NULL)
+		o->config_path = KRING_SYSCONFDIR "/kring.conf";
+}
+
+/* Load the config and apply the command line over it. */
+static int
+load_config(const struct options *o, struct kring_config *conf, char *err,
+    size_t errlen)
+{
+	if (config_load(o->config_path, conf, err, errlen) != 0)
+		return -1;
+	if (o->nlisten > 0) {
+		conf->nlisteners = 0;
+		for (size_t i = 0; i < o->nlisten; i++) {
+			if (listen_spec_parse(o->listen[i],
+			    &conf->listeners[conf->nlisteners++]) != 0) {
+				snprintf(err, errlen, "-l %s: not HOST:PORT "
+				    "or HOST:PORT/lmtp", o->listen[i]);
+				config_free(conf);
+				return -1;
+			}
+		}
+	}
+	if (o->store != NULL) {
+		g_free(conf->store);
+		conf->store = g_strdup(o->store);
+	}
+	if (conf->ncommunities == 0)
+		log_warnx("%s: no community configured: every RCPT is refused",
+		    conf->path);
+	return 0;
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	if (pw == NULL)
+		errx(EX_NOUSER, "user %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) != 0 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0)
+		err(EX_OSERR, "cannot drop privileges to %s", user);
+	log_info("running as %s", user);
+}
+
+static const struct options *opts;
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct kring_config fresh;
+	char errbuf[1024];
+
+	if (load_config(opts, &fresh, errbuf, sizeof errbuf) != 0) {
+		log_warnx("reload failed, keeping the old configuration: %s",
+		    errbuf);
+		return;
+	}
+	if (strcmp(fresh.store, srv->conf.store) != 0 ||
+	    fresh.nlisteners != srv->conf.nlisteners)
+		log_warnx("reload: store and listen changes take effect on "
+		    "restart");
+	/* The running listeners keep their own copies of their specs. */
+	config_free(&srv->conf);
+	srv->conf = fresh;
+	log_info("configuration reloaded from %s", srv->conf.path);
+}
+
+static void
+on_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	log_warnx("shutdown grace period over, %u session(s) cut off",
+	    g_hash_table_size(srv->sessions));
+	event_base_loopbreak(srv->base);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval tv = { srv->conf.limits.shutdown_grace, 0 };
+
+	if (srv->stopping)
+		return;
+	log_info("signal %d: stopping; %u session(s) in flight", (int)sig,
+	    g_hash_table_size(srv->sessions));
+	srv->stopping = true;
+	listeners_close(srv);
+	sessions_shutdown(srv);
+	if (g_hash_table_size(srv->sessions) == 0) {
+		event_base_loopbreak(srv->base);
+		return;
+	}
+	srv->grace_timer = evtimer_new(srv->base, on_grace_over, srv);
+	if (srv->grace_timer == NULL || evtimer_add(srv->grace_timer, &tv) != 0)
+		event_base_loopbreak(srv->base);
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
+	    fclose(f) != 0)
+		err(EX_CANTCREAT, "%s", path);
+}
+
+static void
+server_init(struct server *srv, const struct options *o)
+{
+	char errbuf[1024];
+
+	memset(srv, 0, sizeof *srv);
+	if (load_config(o, &srv->conf, errbuf, sizeof errbuf) != 0)
+		errx(EX_CONFIG, "%s", errbuf);
+	srv->sessions = g_hash_table_new(g_int64_hash, g_int64_equal);
+	srv->per_client = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
+}
+
+static void
+server_run(struct server *srv, const struct options *o)
+{
+	struct event *ev_term, *ev_int, *ev_hup;
+	char errbuf[1024];
+
+	if (evthread_use_pthreads() != 0 ||
+	    (srv->base = event_base_new()) == NULL)
+		errx(EX_OSERR, "cannot set up the event loop");
+	if (listeners_open(srv) != 0)
+		exit(EX_UNAVAILABLE);
+	if (srv->conf.user != NULL)
+		drop_privileges(srv->conf.user);
+	if (!o->foreground) {
+		if (daemon(1, 0) != 0)
+			err(EX_OSERR, "daemon");
+		if (event_reinit(srv->base) != 0)
+			errx(EX_OSERR, "event_reinit");
+	}
+	if (store_open(&srv->store, srv->conf.store, srv->conf.map_size_mb,
+	    false, errbuf, sizeof errbuf) != 0) {
+		log_warnx("%s", errbuf);
+		exit(EX_CANTCREAT);
+	}
+	if (o->pidfile != NULL)
+		write_pidfile(o->pidfile);
+	if ((srv->committer = committer_start(srv)) == NULL)
+		errx(EX_OSERR, "cannot start the writer");
+	signal(SIGPIPE, SIG_IGN);
+	ev_term = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
+	ev_int = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
+	ev_hup = evsignal_new(srv->base, SIGHUP, on_sighup, srv);
+	if (!ev_term || !ev_int || !ev_hup || evsignal_add(ev_term, NULL) ||
+	    evsignal_add(ev_int, NULL) || evsignal_add(ev_hup, NULL))
+		errx(EX_OSERR, "cannot set up signal handling");
+	log_info("ready: store %s, %zu communit%s", srv->conf.store,
+	    srv->conf.ncommunities, srv->conf.ncommunities == 1 ? "y" : "ies");
+	if (event_base_dispatch(srv->base) < 0)
+		log_warnx("event loop failed");
+	committer_stop(srv->committer);
+	listeners_close(srv);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_hup);
+}
+
+static void
+server_free(struct server *srv)
+{
+	sessions_destroy(srv);
+	if (srv->grace_timer != NULL)
+		event_free(srv->grace_timer);
+	store_close(&srv->store);
+	g_hash_table_destroy(srv->sessions);
+	g_hash_table_destroy(srv->per_client);
+	event_base_free(srv->base);
+	config_free(&srv->conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct server srv;
+
+	parse_options(argc, argv, &o);
+	opts = &o;
+	log_init("kringd", o.foreground || o.check_only);
+	server_init(&srv, &o);
+	if (o.check_only) {
+		printf("%s: configuration OK\n", srv.conf.path);
+		config_free(&srv.conf);
+		return 0;
+	}
+	msginfo_global_init();
+	server_run(&srv, &o);
+	log_info("stopped");
+	server_free(&srv);
+	return 0;
+}

@@ -1,0 +1,756 @@
+/*
+ * session.c: one SMTP (RFC 5321) or LMTP (RFC 2033) connection.
+ *
+ * Trusts nothing from the client.  Every line is bounded (commands by
+ * CMD_LINE_MAX, data lines by limits.line_length), the message by
+ * limits.message_size, recipients by limits.recipients; what is over a
+ * limit is read and dropped, never stored in memory.  Commands are looked
+ * up in a table that pairs each verb with its handler.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+
+#include "daemon.h"
+#include "kring/log.h"
+#include "kring/smtp.h"
+#include "kring/util.h"
+
+#define CMD_LINE_MAX 2048	/* RFC 5321 512, plus room for extensions */
+
+enum state {
+	ST_CMD,			/* reading commands */
+	ST_DATA,		/* reading message lines */
+	ST_COMMIT,		/* waiting for the writer; input paused */
+	ST_CLOSING,		/* flushing the last reply */
+};
+
+struct session {
+	uint64_t id;
+	struct server *srv;
+	struct bufferevent *bev;
+	enum listen_proto proto;
+	enum state state;
+	char client[INET6_ADDRSTRLEN];
+	char helo[256];
+	bool greeted, esmtp;
+	int bad_commands;
+	bool skip_to_eol;	/* dropping the rest of an over-long line */
+	/* The transaction. */
+	bool in_mail;
+	struct smtp_path from;
+	GPtrArray *rcpts;	/* char *, addresses as given */
+	GPtrArray *rcpt_comms;	/* char *, community of each rcpt */
+	GByteArray *data;
+	bool data_too_big, data_line_too_long, prev_crlf;
+	char queue_id[24];
+};
+
+static void session_read_cb(struct bufferevent *bev, void *arg);
+static void session_process(struct session *s);
+
+static void
+reply(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+reply(struct session *s, const char *fmt, ...)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	va_list ap;
+
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(out, "\r\n", 2);
+}
+
+static void
+session_free(struct session *s)
+{
+	struct server *srv = s->srv;
+	gpointer n = g_hash_table_lookup(srv->per_client, s->client);
+
+	if (GPOINTER_TO_INT(n) <= 1)
+		g_hash_table_remove(srv->per_client, s->client);
+	else
+		g_hash_table_insert(srv->per_client, g_strdup(s->client),
+		    GINT_TO_POINTER(GPOINTER_TO_INT(n) - 1));
+	g_hash_table_remove(srv->sessions, &s->id);
+	bufferevent_free(s->bev);
+	g_ptr_array_free(s->rcpts, TRUE);
+	g_ptr_array_free(s->rcpt_comms, TRUE);
+	if (s->data != NULL)
+		g_byte_array_unref(s->data);
+	g_free(s);
+	if (srv->stopping && g_hash_table_size(srv->sessions) == 0)
+		event_base_loopbreak(srv->base);
+}
+
+static void
+closing_write_cb(struct bufferevent *bev, void *arg)
+{
+	session_free(arg);
+}
+
+/* Send what is queued, then close. */
+static void
+session_close(struct session *s)
+{
+	s->state = ST_CLOSING;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_setcb(s->bev, NULL, closing_write_cb, NULL, s);
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		session_free(s);
+}
+
+static void
+transaction_reset(struct session *s)
+{
+	s->in_mail = false;
+	memset(&s->from, 0, sizeof s->from);
+	g_ptr_array_set_size(s->rcpts, 0);
+	g_ptr_array_set_size(s->rcpt_comms, 0);
+	if (s->data != NULL) {
+		g_byte_array_unref(s->data);
+		s->data = NULL;
+	}
+	s->data_too_big = s->data_line_too_long = false;
+}
+
+static void
+set_read_timeout(struct session *s, long seconds)
+{
+	struct timeval tv = { seconds, 0 };
+
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+}
+
+/* Count a bad command; past the limit, hang up. Returns true if closed. */
+static bool
+bad_command(struct session *s)
+{
+	if (++s->bad_commands < s->srv->conf.limits.bad_commands)
+		return false;
+	reply(s, "421 4.7.0 %s Error: too many errors", s->srv->conf.hostname);
+	log_info("disconnect from %s: too many errors", s->client);
+	session_close(s);
+	return true;
+}
+
+/* ---- the commands ---- */
+
+static bool
+need_greeting(struct session *s)
+{
+	if (s->greeted)
+		return false;
+	reply(s, "503 5.5.1 Error: send %s first",
+	    s->proto == PROTO_LMTP ? "LHLO" : "HELO/EHLO");
+	return true;
+}
+
+static void
+cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
+{
+	const struct limits_conf *l = &s->srv->conf.limits;
+
+	if ((s->proto == PROTO_LMTP) != (cmd->verb == SMTP_LHLO)) {
+		reply(s, "500 5.5.1 Error: %s is not a command here",
+		    s->proto == PROTO_LMTP ? "HELO/EHLO" : "LHLO");
+		bad_command(s);
+		return;
+	}
+	if (cmd->arg[0] == '\0') {
+		reply(s, "501 5.5.4 Syntax: %s hostname",
+		    cmd->verb == SMTP_HELO ? "HELO" : "EHLO");
+		bad_command(s);
+		return;
+	}
+	transaction_reset(s);
+	g_strlcpy(s->helo, cmd->arg, sizeof s->helo);
+	s->greeted = true;
+	s->esmtp = esmtp;
+	if (!esmtp) {
+		reply(s, "250 %s", s->srv->conf.hostname);
+		return;
+	}
+	reply(s, "250-%s", s->srv->conf.hostname);
+	reply(s, "250-PIPELINING");
+	reply(s, "250-SIZE %ld", l->message_size);
+	reply(s, "250-8BITMIME");
+	reply(s, "250-ENHANCEDSTATUSCODES");
+	reply(s, "250 SMTPUTF8");
+}
+
+static void
+cmd_mail(struct session *s, const struct smtp_cmd *cmd)
+{
+	enum smtp_path_err e;
+
+	if (need_greeting(s))
+		return;
+	if (s->srv->stopping) {
+		reply(s, "421 4.3.2 %s shutting down", s->srv->conf.hostname);
+		session_close(s);
+		return;
+	}
+	if (s->in_mail) {
+		reply(s, "503 5.5.1 Error: nested MAIL command");
+		return;
+	}
+	e = smtp_path_parse(cmd->arg, "FROM", false, &s->from);
+	if (e == PATH_TOO_LONG) {
+		reply(s, "501 5.1.7 Bad sender address: too long");
+	} else if (e == PATH_BAD_PARAM) {
+		reply(s, "555 5.5.4 Unsupported MAIL parameter");
+	} else if (e != PATH_OK) {
+		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+	} else if (s->from.size > s->srv->conf.limits.message_size) {
+		reply(s, "552 5.3.4 Message size exceeds fixed limit");
+	} else {
+		s->in_mail = true;
+		reply(s, "250 2.1.0 Ok");
+		return;
+	}
+	bad_command(s);
+}
+
+static void
+cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
+{
+	const struct community_conf *c;
+	struct smtp_path to;
+	enum smtp_path_err e;
+
+	if (need_greeting(s))
+		return;
+	if (!s->in_mail) {
+		reply(s, "503 5.5.1 Error: need MAIL command");
+		return;
+	}
+	e = smtp_path_parse(cmd->arg, "TO", s->from.smtputf8, &to);
+	if (e == PATH_BAD_PARAM) {
+		reply(s, "555 5.5.4 Unsupported RCPT parameter");
+		bad_command(s);
+		return;
+	}
+	if (e != PATH_OK || to.addr[0] == '\0') {
+		reply(s, "501 5.1.3 Bad recipient address syntax");
+		bad_command(s);
+		return;
+	}
+	if (s->rcpts->len >= (guint)s->srv->conf.limits.recipients) {
+		reply(s, "452 4.5.3 Error: too many recipients");
+		return;
+	}
+	c = config_match_rcpt(&s->srv->conf, to.addr);
+	if (c == NULL) {
+		/* Never a relay: only our own communities' addresses. */
+		reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
+		    "not a community address here", to.addr);
+		return;
+	}
+	g_ptr_array_add(s->rcpts, g_strdup(to.addr));
+	g_ptr_array_add(s->rcpt_comms, g_strdup(c->name));
+	reply(s, "250 2.1.5 Ok");
+}
+
+static void
+cmd_data(struct session *s, const struct smtp_cmd *cmd)
+{
+	if (need_greeting(s))
+		return;
+	if (cmd->arg[0] != '\0') {
+		reply(s, "501 5.5.4 Syntax: DATA");
+		return;
+	}
+	if (!s->in_mail) {
+		reply(s, "503 5.5.1 Error: need MAIL command");
+		return;
+	}
+	if (s->rcpts->len == 0) {
+		reply(s, "554 5.5.1 Error: no valid recipients");
+		return;
+	}
+	snprintf(s->queue_id, sizeof s->queue_id, "%08llX%04X",
+	    (unsigned long long)time(NULL), s->srv->next_queue++ & 0xffff);
+	s->data = g_byte_array_sized_new(4096);
+	s->prev_crlf = true;
+	s->state = ST_DATA;
+	set_read_timeout(s, s->srv->conf.limits.timeout_data_block);
+	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+}
+
+static void
+cmd_rset(struct session *s, const struct smtp_cmd *cmd)
+{
+	transaction_reset(s);
+	reply(s, "250 2.0.0 Ok");
+}
+
+static void
+cmd_noop(struct session *s, const struct smtp_cmd *cmd)
+{
+	reply(s, "250 2.0.0 Ok");
+}
+
+static void
+cmd_quit(struct session *s, const struct smtp_cmd *cmd)
+{
+	reply(s, "221 2.0.0 Bye");
+	session_close(s);
+}
+
+static void
+cmd_help(struct session *s, const struct smtp_cmd *cmd)
+{
+	reply(s, "214-2.0.0 kringd: commands %s MAIL RCPT DATA RSET NOOP",
+	    s->proto == PROTO_LMTP ? "LHLO" : "HELO EHLO");
+	reply(s, "214 2.0.0 QUIT HELP VRFY");
+}
+
+static void
+cmd_vrfy(struct session *s, const struct smtp_cmd *cmd)
+{
+	reply(s, "252 2.5.0 Cannot VRFY user; try RCPT to attempt delivery");
+}
+
+static void
+cmd_unsupported(struct session *s, const struct smtp_cmd *cmd)
+{
+	reply(s, "502 5.5.1 Error: command not implemented");
+	bad_command(s);
+}
+
+static void
+cmd_helo(struct session *s, const struct smtp_cmd *cmd)
+{
+	cmd_hello(s, cmd, cmd->verb != SMTP_HELO);
+}
+
+static const struct {
+	enum smtp_verb verb;
+	void (*handle)(struct session *, const struct smtp_cmd *);
+} commands[] = {
+	{ SMTP_HELO, cmd_helo }, { SMTP_EHLO, cmd_helo },
+	{ SMTP_LHLO, cmd_helo }, { SMTP_MAIL, cmd_mail },
+	{ SMTP_RCPT, cmd_rcpt }, { SMTP_DATA, cmd_data },
+	{ SMTP_RSET, cmd_rset }, { SMTP_NOOP, cmd_noop },
+	{ SMTP_QUIT, cmd_quit }, { SMTP_HELP, cmd_help },
+	{ SMTP_VRFY, cmd_vrfy }, { SMTP_EXPN, cmd_unsupported },
+	{ SMTP_STARTTLS, cmd_unsupported }, { SMTP_AUTH, cmd_unsupported },
+	{ SMTP_BDAT, cmd_unsupported },
+};
+
+static void
+session_command(struct session *s, char *line)
+{
+	struct smtp_cmd cmd;
+
+	smtp_cmd_parse(line, &cmd);
+	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++) {
+		if (commands[i].verb == cmd.verb) {
+			commands[i].handle(s, &cmd);
+			return;
+		}
+	}
+	reply(s, "500 5.5.2 Error: command not recognized");
+	bad_command(s);
+}
+
+/* ---- message data ---- */
+
+/* Our trace header (RFC 5321 4.4), the only bytes kringd adds. */
+static void
+received_header(struct session *s, GByteArray *out)
+{
+	char date[64], *line;
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *with = s->proto == PROTO_LMTP ? "LMTP" :
+	    s->from.smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP";
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+	line = g_strdup_printf("Received: from %s ([%s])\r\n"
+	    "\tby %s (kringd) with %s id %s%s%s%s;\r\n\t%s\r\n",
+	    s->helo, s->client, s->srv->conf.hostname, with, s->queue_id,
+	    s->rcpts->len == 1 ? "\r\n\tfor <" : "",
+	    s->rcpts->len == 1 ? (const char *)s->rcpts->pdata[0] : "",
+	    s->rcpts->len == 1 ? ">" : "", date);
+	g_byte_array_append(out, (const guint8 *)line, (guint)strlen(line));
+	g_free(line);
+}
+
+/* The distinct communities of the recipients, NULL-terminated. */
+static char **
+rcpt_communities(struct session *s, size_t *n)
+{
+	char **out = g_new0(char *, s->rcpt_comms->len + 1);
+
+	*n = 0;
+	for (guint i = 0; i < s->rcpt_comms->len; i++) {
+		const char *c = s->rcpt_comms->pdata[i];
+		bool seen = false;
+
+		for (size_t j = 0; j < *n; j++)
+			seen = seen || strcmp(out[j], c) == 0;
+		if (!seen)
+			out[(*n)++] = g_strdup(c);
+	}
+	return out;
+}
+
+/* Reply once (SMTP) or once per recipient (LMTP), then reset. */
+static void
+reply_all(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+reply_all(struct session *s, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	guint n = s->proto == PROTO_LMTP ? s->rcpts->len : 1;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	for (guint i = 0; i < n; i++)
+		reply(s, "%s", line);
+}
+
+static void
+data_finished(struct session *s)
+{
+	const struct limits_conf *l = &s->srv->conf.limits;
+	struct commit_job *job;
+
+	set_read_timeout(s, l->timeout_command);
+	s->state = ST_CMD;
+	if (s->data_too_big) {
+		reply_all(s, "552 5.3.4 Error: message larger than %ld octets",
+		    l->message_size);
+	} else if (s->data_line_too_long) {
+		reply_all(s, "500 5.5.2 Error: line longer than %ld octets",
+		    l->line_length);
+	} else if (s->data->len == 0) {
+		reply_all(s, "554 5.6.0 Error: empty message");
+	} else {
+		job = g_new0(struct commit_job, 1);
+		job->session = s->id;
+		g_strlcpy(job->queue_id, s->queue_id, sizeof job->queue_id);
+		job->raw = g_byte_array_sized_new(s->data->len + 512);
+		received_header(s, job->raw);
+		job->header_len = job->raw->len;
+		g_byte_array_append(job->raw, s->data->data, s->data->len);
+		job->sender = g_strdup(s->from.addr);
+		job->time = kring_now();
+		job->communities = rcpt_communities(s, &job->ncommunities);
+		job->rc = g_new0(int, job->ncommunities);
+		job->res = g_new0(struct ingest_result, job->ncommunities);
+		g_byte_array_unref(s->data);
+		s->data = NULL;
+		s->state = ST_COMMIT;
+		bufferevent_disable(s->bev, EV_READ);
+		committer_submit(s->srv->committer, job);
+		return;
+	}
+	transaction_reset(s);
+}
+
+/* Take one data line (with its line ending) of LEN bytes. */
+static void
+data_line(struct session *s, const char *line, size_t len)
+{
+	bool crlf = len >= 2 && line[len - 2] == '\r';
+
+	/* Only CRLF . CRLF ends the data: a bare LF around the dot does not
+	 * (the SMTP smuggling defence of current Postfix and Exim). */
+	if (s->prev_crlf && len == 3 && memcmp(line, ".\r\n", 3) == 0) {
+		data_finished(s);
+		return;
+	}
+	s->prev_crlf = crlf;
+	if (len > (size_t)s->srv->conf.limits.line_length)
+		s->data_line_too_long = true;
+	if (line[0] == '.') {	/* dot-stuffing, RFC 5321 4.5.2 */
+		line++;
+		len--;
+	}
+	if (s->data_too_big || s->data_line_too_long)
+		return;
+	if (s->data->len + len > (size_t)s->srv->conf.limits.message_size) {
+		s->data_too_big = true;
+		return;
+	}
+	g_byte_array_append(s->data, (const guint8 *)line, (guint)len);
+}
+
+/*
+ * Take the next line from IN into LINE (without its LF) when it is at
+ * most MAX bytes.  Returns 1 with a line, 0 when more input is needed,
+ * -1 when the line is over MAX (it is dropped up to its LF).
+ */
+static int
+next_line(struct session *s, struct evbuffer *in, size_t max, char **line,
+    size_t *len)
+{
+	struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, NULL,
+	    EVBUFFER_EOL_LF);
+
+	if (eol.pos < 0) {
+		size_t have = evbuffer_get_length(in);
+
+		if (have <= max)
+			return 0;
+		/* Over-long and still no end: drop what there is. */
+		evbuffer_drain(in, have);
+		s->skip_to_eol = true;
+		return -1;
+	}
+	if (s->skip_to_eol || (size_t)eol.pos + 1 > max) {
+		evbuffer_drain(in, (size_t)eol.pos + 1);
+		s->skip_to_eol = false;
+		return -1;
+	}
+	*len = (size_t)eol.pos + 1;
+	*line = (char *)evbuffer_pullup(in, (ev_ssize_t)*len);
+	return 1;
+}
+
+static void
+process_command_line(struct session *s, struct evbuffer *in)
+{
+	char *line, buf[CMD_LINE_MAX + 2];
+	size_t len;
+	int r = next_line(s, in, CMD_LINE_MAX, &line, &len);
+
+	if (r == 0)
+		return;
+	if (r < 0) {
+		if (!s->skip_to_eol) {
+			reply(s, "500 5.5.2 Error: line too long");
+			bad_command(s);
+		}
+		return;
+	}
+	memcpy(buf, line, len);
+	evbuffer_drain(in, len);
+	/* Accept CRLF and bare LF alike at the end of a command. */
+	buf[--len] = '\0';
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[--len] = '\0';
+	if (memchr(buf, '\0', len) != NULL) {
+		reply(s, "500 5.5.2 Error: NUL in command");
+		bad_command(s);
+		return;
+	}
+	session_command(s, buf);
+}
+
+static void
+process_data_line(struct session *s, struct evbuffer *in)
+{
+	size_t max = (size_t)s->srv->conf.limits.line_length;
+	char *line;
+	size_t len;
+	int r = next_line(s, in, max, &line, &len);
+
+	if (r < 0) {
+		/* The message is refused; let a following dot end it. */
+		s->data_line_too_long = true;
+		s->prev_crlf = true;
+		return;
+	}
+	if (r == 1) {
+		data_line(s, line, len);
+		evbuffer_drain(in, len);
+	}
+}
+
+/* Handle every complete line in the input (PIPELINING). */
+static void
+session_process(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+
+	for (;;) {
+		size_t before = evbuffer_get_length(in);
+		enum state was = s->state;
+
+		if (s->state == ST_CMD)
+			process_command_line(s, in);
+		else if (s->state == ST_DATA)
+			process_data_line(s, in);
+		else
+			return;
+		if (s->state == ST_CLOSING)
+			return;
+		if (evbuffer_get_length(in) == before && s->state == was)
+			return;	/* need more input */
+	}
+}
+
+static void
+session_read_cb(struct bufferevent *bev, void *arg)
+{
+	session_process(arg);
+}
+
+static void
+session_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (what & BEV_EVENT_TIMEOUT) {
+		reply(s, "421 4.4.2 %s Error: timeout exceeded",
+		    s->srv->conf.hostname);
+		log_info("timeout after %s from %s",
+		    s->state == ST_DATA ? "DATA" : "command", s->client);
+		session_close(s);
+		return;
+	}
+	if (s->state == ST_COMMIT) {
+		/* Gone while its message is being stored: the writer still
+		 * commits it; there is no one left to tell. */
+		log_info("%s: client %s gone before the reply", s->queue_id,
+		    s->client);
+	}
+	session_free(s);
+}
+
+void
+session_commit_done(struct server *srv, struct commit_job *job)
+{
+	struct session *s = g_hash_table_lookup(srv->sessions, &job->session);
+	int failed = 0;
+
+	for (size_t i = 0; i < job->ncommunities; i++) {
+		struct ingest_result *r = &job->res[i];
+
+		if (job->rc[i] != 0) {
+			failed = job->rc[i];
+			log_warnx("%s: not stored in %s: %s", job->queue_id,
+			    job->communities[i], mdb_strerror(job->rc[i]));
+			continue;
+		}
+		log_info("%s: %s id=%llu message-id=<%s> size=%u thread=%llu "
+		    "community=%s", job->queue_id, r->duplicate ? "duplicate" :
+		    "stored", (unsigned long long)r->msg_id, r->message_id,
+		    job->raw->len, (unsigned long long)r->thread,
+		    job->communities[i]);
+	}
+	if (s == NULL)
+		return;
+	if (failed == MDB_MAP_FULL || failed == ENOSPC)
+		reply_all(s, "452 4.3.1 Error: insufficient storage, try later");
+	else if (failed != 0)
+		reply_all(s, "451 4.3.0 Error: store failure, try later");
+	else
+		reply_all(s, "250 2.0.0 Ok: queued as %s", job->queue_id);
+	transaction_reset(s);
+	s->state = ST_CMD;
+	bufferevent_enable(s->bev, EV_READ);
+	/* Commands pipelined after the dot are already waiting. */
+	session_process(s);
+}
+
+void
+session_accept(struct server *srv, struct listener *l, int fd,
+    const struct sockaddr *sa, int salen)
+{
+	const struct limits_conf *lim = &srv->conf.limits;
+	struct session *s = g_new0(struct session, 1);
+	int count;
+
+	s->srv = srv;
+	s->proto = l->spec.proto;
+	s->id = ++srv->next_session;
+	s->rcpts = g_ptr_array_new_with_free_func(g_free);
+	s->rcpt_comms = g_ptr_array_new_with_free_func(g_free);
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    s->client, sizeof s->client);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    s->client, sizeof s->client);
+	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL) {
+		log_warnx("cannot set up a session for %s", s->client);
+		close(fd);
+		g_ptr_array_free(s->rcpts, TRUE);
+		g_ptr_array_free(s->rcpt_comms, TRUE);
+		g_free(s);
+		return;
+	}
+	count = GPOINTER_TO_INT(g_hash_table_lookup(srv->per_client, s->client));
+	g_hash_table_insert(srv->per_client, g_strdup(s->client),
+	    GINT_TO_POINTER(count + 1));
+	g_hash_table_insert(srv->sessions, &s->id, s);
+	bufferevent_setcb(s->bev, session_read_cb, NULL, session_event_cb, s);
+	/* Never buffer more than one line plus a read's worth. */
+	bufferevent_setwatermark(s->bev, EV_READ, 0,
+	    (size_t)lim->line_length + 65536);
+	set_read_timeout(s, lim->timeout_command);
+	if (srv->stopping) {
+		reply(s, "421 4.3.2 %s shutting down", srv->conf.hostname);
+		session_close(s);
+	} else if (g_hash_table_size(srv->sessions) > (guint)lim->connections) {
+		reply(s, "421 4.7.0 %s Error: too many connections",
+		    srv->conf.hostname);
+		session_close(s);
+	} else if (count >= lim->connections_per_client) {
+		reply(s, "421 4.7.0 %s Error: too many connections from %s",
+		    srv->conf.hostname, s->client);
+		session_close(s);
+	} else {
+		reply(s, "220 %s %s kringd", srv->conf.hostname,
+		    s->proto == PROTO_LMTP ? "LMTP" : "ESMTP");
+		bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	}
+}
+
+void
+sessions_shutdown(struct server *srv)
+{
+	GHashTableIter it;
+	gpointer key, value;
+	GPtrArray *idle = g_ptr_array_new();
+
+	g_hash_table_iter_init(&it, srv->sessions);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		struct session *s = value;
+
+		if (s->state == ST_CMD && !s->in_mail)
+			g_ptr_array_add(idle, s);
+	}
+	for (guint i = 0; i < idle->len; i++) {
+		struct session *s = idle->pdata[i];
+
+		reply(s, "421 4.3.2 %s shutting down", srv->conf.hostname);
+		session_close(s);
+	}
+	g_ptr_array_free(idle, TRUE);
+}
+
+void
+sessions_destroy(struct server *srv)
+{
+	GList *all = g_hash_table_get_values(srv->sessions);
+
+	srv->stopping = false;	/* no loopbreak from session_free now */
+	for (GList *l = all; l != NULL; l = l->next)
+		session_free(l->data);
+	g_list_free(all);
+}

@@ -1,0 +1,35 @@
+/*
+ * cli.h: what every tool shares: finding the store (-s DIR, KRING_STORE,
+ * or the config's), the config (-c FILE, KRING_CONFIG, or the default),
+ * and the community.
+ */
+#ifndef KRING_CLI_H
+#define KRING_CLI_H
+
+#include <stdbool.h>
+#include "kring/config.h"
+#include "kring/store.h"
+
+struct cli {
+	const char *store_dir;	/* -s */
+	const char *config_path;	/* -c */
+	const char *community;	/* --community */
+	bool json;
+	struct kring_config conf;
+	bool have_conf;
+	struct store st;
+};
+
+/*
+ * Open the store for tool PROG: from -s, else KRING_STORE, else the
+ * config's store.  Exits with a sysexits code and a message on failure.
+ */
+void cli_open_store(struct cli *cli, const char *prog, bool write);
+void cli_close(struct cli *cli);
+
+/* The community to work on: --community, else the config's first, else
+ * the store's only/first.  Exits EX_USAGE / EX_DATAERR when none. */
+uint32_t cli_community(struct cli *cli, const char *prog, MDB_txn *txn,
+    char *name, size_t namelen);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * config.h: kring.conf, read with libconfuse.  Defaults live in config.c;
+ * conf/kring.conf is the commented sample.
+ */
+#ifndef KRING_CONFIG_H
+#define KRING_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define KRING_MAX_LISTENERS   16
+#define KRING_MAX_COMMUNITIES 256
+
+enum listen_proto { PROTO_SMTP, PROTO_LMTP };
+
+struct listen_spec {
+	char host[256];
+	char port[16];
+	enum listen_proto proto;
+};
+
+struct community_conf {
+	char *name;	/* the section title: community "name" { ... } */
+	char *address;	/* full address, local@domain */
+	char *local;	/* local part of address, lower case */
+	char *domain;	/* domain of address, lower case */
+	char *description;
+};
+
+struct limits_conf {
+	long message_size;	/* octets, advertised with SIZE */
+	long line_length;	/* octets of one line, CRLF included */
+	long recipients;	/* per transaction */
+	long connections;	/* in all */
+	long connections_per_client;
+	long bad_commands;	/* before a disconnect */
+	long timeout_command;	/* seconds, RFC 5321 4.5.3.2 */
+	long timeout_data_block;
+	long shutdown_grace;	/* seconds SIGTERM waits for DATA in flight */
+	long batch_messages;	/* most messages in one group commit */
+};
+
+struct kring_config {
+	char *path;		/* the file read, for messages */
+	char *hostname;
+	char *store;		/* LMDB directory */
+	long map_size_mb;
+	char *user;		/* drop to this user after binding, or NULL */
+	struct listen_spec listeners[KRING_MAX_LISTENERS];
+	size_t nlisteners;
+	struct limits_conf limits;
+	struct community_conf communities[KRING_MAX_COMMUNITIES];
+	size_t ncommunities;
+};
+
+/*
+ * Read PATH into *CONF.  On error returns -1 and writes "file:line: what"
+ * into ERR.  The caller frees with config_free().
+ */
+int config_load(const char *path, struct kring_config *conf,
+    char *err, size_t errlen);
+
+/* Defaults only, with no file: for tools given just a store. */
+void config_defaults(struct kring_config *conf);
+
+void config_free(struct kring_config *conf);
+
+/*
+ * Parse "host:port[/lmtp]" (or "[v6]:port") into SPEC.  Returns 0, or -1
+ * when it is not of that form.
+ */
+int listen_spec_parse(const char *text, struct listen_spec *spec);
+
+/*
+ * Find the community that ADDRESS (local[+detail]@domain) belongs to, or
+ * NULL.  Case-insensitive.  If DETAIL is not NULL it receives a pointer
+ * into ADDRESS at the detail after '+', or NULL.
+ */
+const struct community_conf *config_match_rcpt(const struct kring_config *conf,
+    const char *address);
+
+/* The community named NAME, or the first one when NAME is NULL. */
+const struct community_conf *config_community(const struct kring_config *conf,
+    const char *name);
+
+#endif

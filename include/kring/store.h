@@ -1,0 +1,133 @@
+/*
+ * store.h: the LMDB store.  One environment, named databases.  Every
+ * record format is here, versioned, with the byte layout it has on disk.
+ * All integers in keys are big-endian so that keys sort numerically.
+ *
+ *   meta         "schema" -> u32; "next_msg", "next_thread" -> u64
+ *   community    name -> u32 community id
+ *   raw          u64 msg id -> the message bytes exactly as stored
+ *   msg          u64 msg id -> struct msg_rec, then strings (see below)
+ *   node         u32 community, idkey -> struct node_rec, then parent idkey
+ *   child        (dupsort) u32 community, idkey -> child idkey
+ *   thread       u64 thread id -> struct thread_rec, then subject
+ *   thread_node  (dupsort) u64 thread id -> idkey of each node
+ *   thread_part  (dupsort) u64 thread id -> participant address
+ *   subject      u32 community, base subject -> u64 thread id
+ *   sender       u32 community, address -> u64 messages
+ *   counts       u32 community -> struct count_rec
+ *   by_time      u32 community, i64 time, u64 msg id -> (empty)
+ *
+ * An "idkey" is a Message-ID without its angle brackets, or, when longer
+ * than KRING_IDKEY_MAX, "#" and the SHA-256 of it in hex (LMDB keys stop
+ * at 511 bytes).
+ */
+#ifndef KRING_STORE_H
+#define KRING_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <lmdb.h>
+
+#define KRING_SCHEMA_VERSION 1
+#define KRING_IDKEY_MAX 400
+
+enum store_db {
+	DB_META, DB_COMMUNITY, DB_RAW, DB_MSG, DB_NODE, DB_CHILD, DB_THREAD,
+	DB_THREAD_NODE, DB_THREAD_PART, DB_SUBJECT, DB_SENDER, DB_COUNTS,
+	DB_BY_TIME, DB__COUNT
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[DB__COUNT];
+	char *path;
+};
+
+#define MSG_REC_VERSION 1
+/* Followed by four NUL-terminated strings: Message-ID (no <>), envelope
+ * sender, From address, subject (UTF-8). */
+struct msg_rec {
+	uint32_t version;
+	uint32_t community;
+	uint64_t thread;
+	int64_t time;		/* arrival (import: original) time, Unix UTC */
+	int64_t date;		/* Date header, or time when absent */
+	uint32_t size;		/* bytes in raw */
+	uint32_t flags;		/* MSG_F_* */
+};
+#define MSG_F_DERIVED_ID 1u	/* Message-ID derived by kring */
+
+#define NODE_REC_VERSION 1
+/* Followed by the parent's idkey (no NUL), or nothing at a top node. */
+struct node_rec {
+	uint32_t version;
+	uint32_t pad;
+	uint64_t msg;		/* 0 for a placeholder */
+	uint64_t thread;
+	int64_t date;		/* of the message, 0 for a placeholder */
+};
+
+#define THREAD_REC_VERSION 1
+/* Followed by the subject (UTF-8, no NUL). */
+struct thread_rec {
+	uint32_t version;
+	uint32_t community;
+	uint64_t root;		/* msg id of the root message, 0 if none yet */
+	uint64_t messages;	/* real messages */
+	uint64_t participants;
+	uint64_t nodes;		/* real and placeholder */
+	int64_t first, last;
+};
+
+struct count_rec {
+	uint64_t messages, threads, senders;
+};
+
+struct msg_view {
+	struct msg_rec rec;
+	const char *message_id, *sender, *from, *subject;
+};
+
+/* Open (creating when missing) the store at PATH.  MAP_SIZE_MB 0 means the
+ * default.  Returns 0 or an LMDB / errno code; ERR gets a message. */
+int store_open(struct store *st, const char *path, long map_size_mb,
+    bool readonly, char *err, size_t errlen);
+void store_close(struct store *st);
+
+int store_begin(struct store *st, bool write, MDB_txn **txn);
+
+/* Fill KEY (size KRING_IDKEY_MAX+65) with the idkey of MSGID; return len. */
+size_t store_idkey(const char *msgid, char *key);
+
+/* Community id for NAME; created when CREATE, else MDB_NOTFOUND. */
+int store_community_id(struct store *st, MDB_txn *txn, const char *name,
+    bool create, uint32_t *id);
+/* Name of community ID, copied into BUF. */
+int store_community_name(struct store *st, MDB_txn *txn, uint32_t id,
+    char *buf, size_t buflen);
+
+int store_next_id(struct store *st, MDB_txn *txn, const char *counter,
+    uint64_t *id);
+
+/* Read message ID.  Strings in *V live as long as TXN. */
+int store_msg_get(struct store *st, MDB_txn *txn, uint64_t id,
+    struct msg_view *v);
+int store_raw_get(struct store *st, MDB_txn *txn, uint64_t id, MDB_val *raw);
+
+/* Find a real message by Message-ID in community COMM (any if 0). */
+int store_msg_find(struct store *st, MDB_txn *txn, uint32_t comm,
+    const char *msgid, uint64_t *id);
+
+int store_counts_get(struct store *st, MDB_txn *txn, uint32_t comm,
+    struct count_rec *c);
+int store_counts_put(struct store *st, MDB_txn *txn, uint32_t comm,
+    const struct count_rec *c);
+
+/* Big-endian helpers for keys. */
+void be64_put(unsigned char *p, uint64_t v);
+uint64_t be64_get(const unsigned char *p);
+void be32_put(unsigned char *p, uint32_t v);
+uint32_t be32_get(const unsigned char *p);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * util.h: small helpers that neither GLib nor libc have in this form.
+ */
+#ifndef KRING_UTIL_H
+#define KRING_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Now, as Unix seconds: KRING_NOW (seconds or ISO 8601) when set, else the clock. */
+int64_t kring_now(void);
+
+/* Format T as ISO 8601 UTC "YYYY-MM-DDTHH:MM:SSZ" into BUF (>= 21). */
+void time_iso(int64_t t, char *buf, size_t len);
+
+/* Parse "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS][Z|+hh:mm]" or Unix seconds.
+ * Returns 0 and sets *T, or -1. */
+int time_parse(const char *text, int64_t *t);
+
+/* strtol with every check: whole string, range.  Returns 0 or -1. */
+int parse_long(const char *text, long min, long max, long *out);
+
+/* Lower-case ASCII in place; returns S. */
+char *ascii_lower(char *s);
+
+#endif

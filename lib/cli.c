@@ -1,0 +1,120 @@
+/*
+ * cli.c: what every tool shares: finding the store and the community.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "kring/cli.h"
+
+static const char *
+default_config(void)
+{
+	const char *env = getenv("KRING_CONFIG");
+
+	if (env != NULL && *env != '\0')
+		return env;
+	if (access("conf/kring.conf", R_OK) == 0)
+		return "conf/kring.conf";
+	return KRING_SYSCONFDIR "/kring.conf";
+}
+
+/* Read the config for PROG, exiting on error.  A missing file is an error
+ * only when it was named (-c or KRING_CONFIG). */
+static void
+cli_load_config(struct cli *cli, const char *prog)
+{
+	char errbuf[1024];
+	const char *path = cli->config_path;
+	bool named = path != NULL || getenv("KRING_CONFIG") != NULL;
+
+	if (path == NULL)
+		path = default_config();
+	if (!named && access(path, R_OK) != 0) {
+		config_defaults(&cli->conf);
+		cli->have_conf = false;
+		return;
+	}
+	if (config_load(path, &cli->conf, errbuf, sizeof errbuf) != 0)
+		errx(EX_CONFIG, "%s", errbuf);
+	cli->have_conf = true;
+}
+
+void
+cli_open_store(struct cli *cli, const char *prog, bool write)
+{
+	char errbuf[1024];
+	const char *dir = cli->store_dir;
+
+	if (dir == NULL)
+		dir = getenv("KRING_STORE");
+	/* Given a store, a tool needs no config unless one is named. */
+	if (dir == NULL || *dir == '\0' || cli->config_path != NULL)
+		cli_load_config(cli, prog);
+	else
+		config_defaults(&cli->conf);
+	if (dir == NULL || *dir == '\0')
+		dir = cli->conf.store;
+	if (store_open(&cli->st, dir, cli->conf.map_size_mb, !write, errbuf,
+	    sizeof errbuf) != 0)
+		errx(EX_NOINPUT, "%s", errbuf);
+}
+
+void
+cli_close(struct cli *cli)
+{
+	store_close(&cli->st);
+	config_free(&cli->conf);
+}
+
+/* The first community in the store, by id. */
+static int
+first_stored_community(struct cli *cli, MDB_txn *txn, uint32_t *id)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	uint32_t best = 0;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, cli->st.dbi[DB_COMMUNITY], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (v.mv_size == 4 && (best == 0 || be32_get(v.mv_data) < best))
+			best = be32_get(v.mv_data);
+	mdb_cursor_close(cur);
+	*id = best;
+	return best ? 0 : MDB_NOTFOUND;
+}
+
+uint32_t
+cli_community(struct cli *cli, const char *prog, MDB_txn *txn, char *name,
+    size_t namelen)
+{
+	const struct community_conf *c;
+	const char *want = cli->community;
+	uint32_t id;
+	int rc;
+
+	if (want == NULL && cli->have_conf &&
+	    (c = config_community(&cli->conf, NULL)) != NULL)
+		want = c->name;
+	if (want != NULL) {
+		rc = store_community_id(&cli->st, txn, want, false, &id);
+		if (rc == MDB_NOTFOUND)
+			errx(EX_DATAERR, "no community \"%s\" in %s", want,
+			    cli->st.path);
+		if (rc != 0)
+			errx(EX_SOFTWARE, "%s: %s", cli->st.path, mdb_strerror(rc));
+		snprintf(name, namelen, "%s", want);
+		return id;
+	}
+	if ((rc = first_stored_community(cli, txn, &id)) != 0)
+		errx(EX_DATAERR, "%s: no community stored yet", cli->st.path);
+	if ((rc = store_community_name(&cli->st, txn, id, name, namelen)) != 0)
+		errx(EX_SOFTWARE, "%s: %s", cli->st.path, mdb_strerror(rc));
+	return id;
+}

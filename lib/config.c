@@ -1,0 +1,353 @@
+/*
+ * config.c: read kring.conf with libconfuse.  Every error names the file
+ * and line.  Defaults are here; conf/kring.conf documents them.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <confuse.h>
+#include <glib.h>
+
+#include "kring/config.h"
+#include "kring/smtp.h"
+#include "kring/util.h"
+
+static cfg_opt_t limits_opts[] = {
+	CFG_INT("message_size", 10 * 1024 * 1024, CFGF_NONE),
+	CFG_INT("line_length", 8192, CFGF_NONE),
+	CFG_INT("recipients", 100, CFGF_NONE),
+	CFG_INT("connections", 1000, CFGF_NONE),
+	CFG_INT("connections_per_client", 200, CFGF_NONE),
+	CFG_INT("bad_commands", 10, CFGF_NONE),
+	CFG_INT("timeout_command", 300, CFGF_NONE),
+	CFG_INT("timeout_data_block", 180, CFGF_NONE),
+	CFG_INT("shutdown_grace", 30, CFGF_NONE),
+	CFG_INT("batch_messages", 256, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t community_opts[] = {
+	CFG_STR("address", NULL, CFGF_NODEFAULT),
+	CFG_STR("description", "", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t root_opts[] = {
+	CFG_STR("hostname", "localhost", CFGF_NONE),
+	CFG_STR("store", "var/kring", CFGF_NONE),
+	CFG_INT("map_size_mb", 4096, CFGF_NONE),
+	CFG_STR("user", NULL, CFGF_NODEFAULT),
+	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
+	CFG_SEC("limits", limits_opts, CFGF_NONE),
+	CFG_SEC("community", community_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_END()
+};
+
+/* Where libconfuse reports errors: into the caller's buffer, once. */
+static char *err_buf;
+static size_t err_len;
+
+static void
+config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (err_buf == NULL || err_buf[0] != '\0')
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	snprintf(err_buf, err_len, "%s:%d: %s",
+	    cfg && cfg->filename ? cfg->filename : "?",
+	    cfg ? cfg->line : 0, msg);
+}
+
+static int
+validate_positive(cfg_t *cfg, cfg_opt_t *opt, void *value)
+{
+	long v = *(long *)value;
+
+	if (v <= 0) {
+		cfg_error(cfg, "%s must be a positive number, not %ld",
+		    cfg_opt_name(opt), v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_listen(cfg_t *cfg, cfg_opt_t *opt, void *value)
+{
+	struct listen_spec spec;
+
+	if (listen_spec_parse(*(char **)value, &spec) != 0) {
+		cfg_error(cfg, "listen: \"%s\" is not host:port or "
+		    "host:port/lmtp", *(char **)value);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const positive_limits[] = {
+	"limits|message_size", "limits|line_length", "limits|recipients",
+	"limits|connections", "limits|connections_per_client",
+	"limits|bad_commands", "limits|timeout_command",
+	"limits|shutdown_grace", "limits|batch_messages", "map_size_mb",
+};
+
+static cfg_t *
+config_parser_new(void)
+{
+	cfg_t *cfg = cfg_init(root_opts, CFGF_NONE);
+
+	if (cfg == NULL)
+		return NULL;
+	cfg_set_error_function(cfg, config_errfunc);
+	for (size_t i = 0; i < G_N_ELEMENTS(positive_limits); i++)
+		cfg_set_validate_func2(cfg, positive_limits[i], validate_positive);
+	cfg_set_validate_func2(cfg, "listen", validate_listen);
+	return cfg;
+}
+
+int
+listen_spec_parse(const char *text, struct listen_spec *spec)
+{
+	const char *colon, *host = text, *slash;
+	size_t hostlen;
+	long port;
+	char portbuf[16];
+
+	memset(spec, 0, sizeof *spec);
+	spec->proto = PROTO_SMTP;
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		host = text + 1;
+		hostlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon == NULL)
+			return -1;
+		hostlen = (size_t)(colon - text);
+	}
+	if (hostlen == 0 || hostlen >= sizeof spec->host)
+		return -1;
+	slash = strchr(colon + 1, '/');
+	if (slash != NULL) {
+		if (g_ascii_strcasecmp(slash + 1, "lmtp") == 0)
+			spec->proto = PROTO_LMTP;
+		else if (g_ascii_strcasecmp(slash + 1, "smtp") != 0)
+			return -1;
+	} else
+		slash = colon + 1 + strlen(colon + 1);
+	if ((size_t)(slash - colon - 1) >= sizeof portbuf)
+		return -1;
+	memcpy(portbuf, colon + 1, (size_t)(slash - colon - 1));
+	portbuf[slash - colon - 1] = '\0';
+	if (parse_long(portbuf, 0, 65535, &port) != 0)
+		return -1;
+	memcpy(spec->host, host, hostlen);
+	spec->host[hostlen] = '\0';
+	snprintf(spec->port, sizeof spec->port, "%ld", port);
+	return 0;
+}
+
+/* Split COMMUNITY's address into lower-case local part and domain. */
+static int
+community_fill(struct community_conf *c, cfg_t *sec, const char *path,
+    char *err, size_t errlen)
+{
+	const char *addr = cfg_getstr(sec, "address");
+	const char *at;
+
+	if (addr == NULL) {
+		snprintf(err, errlen, "%s:%d: community \"%s\" has no address",
+		    path, sec->line, c->name);
+		return -1;
+	}
+	at = strrchr(addr, '@');
+	if (!smtp_addr_valid(addr) || at == NULL || strchr(addr, '+') != NULL) {
+		snprintf(err, errlen, "%s:%d: community \"%s\": address \"%s\" "
+		    "is not local@domain (without '+')", path, sec->line,
+		    c->name, addr);
+		return -1;
+	}
+	c->address = g_strdup(addr);
+	c->local = ascii_lower(g_strndup(addr, (size_t)(at - addr)));
+	c->domain = ascii_lower(g_strdup(at + 1));
+	c->description = g_strdup(cfg_getstr(sec, "description"));
+	return 0;
+}
+
+static void
+limits_fill(struct limits_conf *l, cfg_t *sec)
+{
+	l->message_size = cfg_getint(sec, "message_size");
+	l->line_length = cfg_getint(sec, "line_length");
+	l->recipients = cfg_getint(sec, "recipients");
+	l->connections = cfg_getint(sec, "connections");
+	l->connections_per_client = cfg_getint(sec, "connections_per_client");
+	l->bad_commands = cfg_getint(sec, "bad_commands");
+	l->timeout_command = cfg_getint(sec, "timeout_command");
+	l->timeout_data_block = cfg_getint(sec, "timeout_data_block");
+	l->shutdown_grace = cfg_getint(sec, "shutdown_grace");
+	l->batch_messages = cfg_getint(sec, "batch_messages");
+}
+
+/* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
+static int
+config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	unsigned n;
+
+	conf->hostname = g_strdup(cfg_getstr(cfg, "hostname"));
+	conf->store = g_strdup(cfg_getstr(cfg, "store"));
+	conf->map_size_mb = cfg_getint(cfg, "map_size_mb");
+	conf->user = g_strdup(cfg_getstr(cfg, "user"));
+	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
+	if (conf->limits.line_length < 80) {
+		snprintf(err, errlen, "%s: limits: line_length must be at "
+		    "least 80", path);
+		return -1;
+	}
+	n = cfg_size(cfg, "listen");
+	if (n > KRING_MAX_LISTENERS) {
+		snprintf(err, errlen, "%s: more than %d listen addresses",
+		    path, KRING_MAX_LISTENERS);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++)
+		listen_spec_parse(cfg_getnstr(cfg, "listen", i),
+		    &conf->listeners[conf->nlisteners++]);
+	n = cfg_size(cfg, "community");
+	if (n > KRING_MAX_COMMUNITIES) {
+		snprintf(err, errlen, "%s: more than %d communities", path,
+		    KRING_MAX_COMMUNITIES);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "community", i);
+		struct community_conf *c = &conf->communities[i];
+
+		c->name = g_strdup(cfg_title(sec));
+		conf->ncommunities = i + 1;
+		if (community_fill(c, sec, path, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+config_defaults(struct kring_config *conf)
+{
+	cfg_t *cfg;
+
+	memset(conf, 0, sizeof *conf);
+	cfg = config_parser_new();
+	if (cfg == NULL)
+		abort();
+	/* Parsing the empty text gives the defaults. */
+	if (cfg_parse_buf(cfg, "") != CFG_SUCCESS)
+		abort();
+	conf->path = g_strdup("(defaults)");
+	if (config_fill(conf, cfg, conf->path, NULL, 0) != 0)
+		abort();
+	cfg_free(cfg);
+}
+
+int
+config_load(const char *path, struct kring_config *conf, char *err,
+    size_t errlen)
+{
+	cfg_t *cfg;
+	int rc = -1;
+
+	memset(conf, 0, sizeof *conf);
+	err[0] = '\0';
+	err_buf = err;
+	err_len = errlen;
+	cfg = config_parser_new();
+	if (cfg == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto out;
+	}
+	switch (cfg_parse(cfg, path)) {
+	case CFG_SUCCESS:
+		break;
+	case CFG_FILE_ERROR:
+		snprintf(err, errlen, "%s: cannot read: %m", path);
+		goto out;
+	default:
+		if (err[0] == '\0')
+			snprintf(err, errlen, "%s: parse error", path);
+		goto out;
+	}
+	conf->path = g_strdup(path);
+	if (config_fill(conf, cfg, path, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (cfg != NULL)
+		cfg_free(cfg);
+	err_buf = NULL;
+	if (rc != 0)
+		config_free(conf);
+	return rc;
+}
+
+void
+config_free(struct kring_config *conf)
+{
+	g_free(conf->path);
+	g_free(conf->hostname);
+	g_free(conf->store);
+	g_free(conf->user);
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		struct community_conf *c = &conf->communities[i];
+
+		g_free(c->name);
+		g_free(c->address);
+		g_free(c->local);
+		g_free(c->domain);
+		g_free(c->description);
+	}
+	memset(conf, 0, sizeof *conf);
+}
+
+const struct community_conf *
+config_match_rcpt(const struct kring_config *conf, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	const char *plus;
+	size_t locallen;
+
+	if (at == NULL)
+		return NULL;
+	plus = memchr(address, '+', (size_t)(at - address));
+	locallen = (size_t)((plus ? plus : at) - address);
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		const struct community_conf *c = &conf->communities[i];
+
+		if (strlen(c->local) == locallen &&
+		    g_ascii_strncasecmp(c->local, address, locallen) == 0 &&
+		    g_ascii_strcasecmp(c->domain, at + 1) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+const struct community_conf *
+config_community(const struct kring_config *conf, const char *name)
+{
+	if (conf->ncommunities == 0)
+		return NULL;
+	if (name == NULL)
+		return &conf->communities[0];
+	for (size_t i = 0; i < conf->ncommunities; i++)
+		if (strcmp(conf->communities[i].name, name) == 0)
+			return &conf->communities[i];
+	return NULL;
+}

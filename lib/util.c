@@ -1,0 +1,85 @@
+/*
+ * util.c: time and number helpers.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <glib.h>
+
+#include "kring/util.h"
+
+int64_t
+kring_now(void)
+{
+	const char *env = getenv("KRING_NOW");
+	int64_t t;
+
+	if (env != NULL && *env != '\0' && time_parse(env, &t) == 0)
+		return t;
+	return (int64_t)time(NULL);
+}
+
+void
+time_iso(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+int
+time_parse(const char *text, int64_t *t)
+{
+	long secs;
+	GDateTime *dt;
+	GTimeZone *utc;
+	char buf[64];
+
+	if (parse_long(text, 0, 0x7fffffffffffL, &secs) == 0) {
+		*t = secs;
+		return 0;
+	}
+	/* A bare date means its midnight, UTC. */
+	if (strlen(text) == 10) {
+		snprintf(buf, sizeof buf, "%sT00:00:00Z", text);
+		text = buf;
+	}
+	utc = g_time_zone_new_utc();
+	dt = g_date_time_new_from_iso8601(text, utc);
+	g_time_zone_unref(utc);
+	if (dt == NULL)
+		return -1;
+	*t = g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return 0;
+}
+
+int
+parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (text == NULL || *text == '\0' || isspace((unsigned char)*text))
+		return -1;
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+char *
+ascii_lower(char *s)
+{
+	for (char *p = s; *p; p++)
+		*p = (char)g_ascii_tolower(*p);
+	return s;
+}
