@@ -118,3 +118,15 @@ cli_community(struct cli *cli, const char *prog, MDB_txn *txn, char *name,
 		errx(EX_SOFTWARE, "%s: %s", cli->st.path, mdb_strerror(rc));
 	return id;
 }
+
+bool
+cli_option(struct cli *cli, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c': cli->config_path = arg; return true;
+	case 's': cli->store_dir = arg; return true;
+	case 'C': cli->community = arg; return true;
+	case 'J': cli->json = true; return true;
+	default: return false;
+	}
+}

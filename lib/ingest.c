@@ -10,6 +10,7 @@
 #include "kring/ingest.h"
 #include "kring/msginfo.h"
 #include "kring/thread.h"
+#include "kring/util.h"
 
 static int
 msg_put(struct store *st, MDB_txn *txn, uint64_t id, const struct msg_rec *rec,
@@ -151,6 +152,8 @@ ingest_message(struct store *st, MDB_txn *txn, const char *community,
 	if (msginfo_parse(raw + header_len, len - header_len, &mi) != 0)
 		return ENOMEM;
 	store_idkey(mi.message_id, res->message_id);
+	if (time == INGEST_TIME_FROM_DATE)
+		time = mi.has_date ? mi.date : kring_now();
 	if ((rc = store_community_id(st, txn, community, true, &comm)) != 0)
 		goto out;
 	rc = store_msg_find(st, txn, comm, mi.message_id, &res->msg_id);

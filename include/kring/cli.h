@@ -7,6 +7,7 @@
 #define KRING_CLI_H
 
 #include <stdbool.h>
+#include <glib.h>
 #include "kring/config.h"
 #include "kring/store.h"
 
@@ -19,6 +20,20 @@ struct cli {
 	bool have_conf;
 	struct store st;
 };
+
+/* Options every tool takes: -c FILE, -s DIR, --community C, --json,
+ * --help.  Put CLI_LONGOPTS first in a tool's option table and
+ * CLI_SHORTOPTS in its short-option string. */
+#define CLI_SHORTOPTS "c:hs:"
+#define CLI_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "community", required_argument, NULL, 'C' }, \
+	{ "json", no_argument, NULL, 'J' }, \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "store", required_argument, NULL, 's' }
+
+/* Take option CH (with optarg) if it is a common one; returns true then. */
+bool cli_option(struct cli *cli, int ch, const char *arg);
 
 /*
  * Open the store for tool PROG: from -s, else KRING_STORE, else the

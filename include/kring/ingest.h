@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include "kring/store.h"
 
+#define INGEST_TIME_FROM_DATE 0
+
 struct ingest_result {
 	uint64_t msg_id;
 	uint64_t thread;
@@ -20,7 +22,8 @@ struct ingest_result {
 /*
  * Store RAW (LEN bytes) in community COMMUNITY inside write transaction
  * TXN.  HEADER_LEN bytes at the start of RAW (a Received line kring added)
- * are kept but not parsed.  TIME is the arrival time, SENDER the envelope
+ * are kept but not parsed.  TIME is the arrival time (INGEST_TIME_FROM_DATE:
+ * the Date header's, else now), SENDER the envelope
  * sender ("" for the null sender).  Returns 0 or an LMDB code; nothing is
  * committed here.
  */
