@@ -36,7 +36,7 @@ DAEMON_SRC := $(wildcard daemon/*.c)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
 TOOL_SRC  := $(wildcard tools/*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(O)/bin/%)
-HELPERS   := $(O)/bin/test-tool $(O)/bin/bench-gmime-parse
+HELPERS   := $(patsubst t/helper/%.c,$(O)/bin/%,$(wildcard t/helper/*.c)) $(patsubst bench/%.c,$(O)/bin/bench-%,$(wildcard bench/*.c))
 LIBKRING  := $(O)/libkring.a
 
 all: $(O)/bin/kringd $(TOOLS) $(HELPERS)
@@ -57,11 +57,11 @@ $(O)/bin/%: $(O)/tools/%.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/bin/test-tool: $(O)/t/helper/test-tool.o $(LIBKRING)
+$(O)/bin/test-%: $(O)/t/helper/test-%.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/bin/bench-gmime-parse: $(O)/bench/gmime-parse.o $(LIBKRING)
+$(O)/bin/bench-%: $(O)/bench/%.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -78,7 +78,7 @@ run: deps
 # tests which build to drive.
 test: deps
 	@$(MAKE) --no-print-directory all
-	KRING_BUILD=$(CURDIR)/$(O) prove -j2 --timer t/
+	KRING_BUILD=$(CURDIR)/$(O) prove -j2 --timer --exec "" t/t[0-9]*.sh
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)

@@ -1,0 +1,106 @@
+# lib-kringd.sh: start and stop the real kringd for a test script.
+#
+#   . "$(dirname "$0")/lib-kringd.sh"
+#   kringd_config              # writes kring.conf (communities below)
+#   kringd_start               # SMTP and LMTP on free loopback ports
+#   ... swaks --server 127.0.0.1:$KRINGD_PORT ...
+#   kringd_stop                # SIGTERM; fails on a bad exit or a
+#                              # sanitizer report in kringd.log
+#
+# kringd picks free ports itself (-l 127.0.0.1:0) and logs them; we wait
+# for its "ready" line, never for a fixed time.
+
+# Write kring.conf with communities "kring" (kring@example.org) and
+# "bank" (leden@bank.example); extra lines (limits etc.) from stdin if
+# a "-" argument is given.
+kringd_config() {
+	{
+		echo 'hostname = "kring.test"'
+		echo 'store = "store"'
+		echo 'community "kring" { address = "kring@example.org" }'
+		echo 'community "bank" { address = "leden@bank.example" }'
+		if [ "$1" = "-" ]; then cat; fi
+	} >kring.conf
+}
+
+# Start kringd; extra arguments are passed on.  Sets KRINGD_PID,
+# KRINGD_PORT (SMTP) and KRINGD_LMTP_PORT.
+kringd_start() {
+	[ -f kring.conf ] || kringd_config
+	: >>kringd.log
+	kringd_log_offset=$(wc -c <kringd.log)
+	kringd -f -c kring.conf -l 127.0.0.1:0 -l 127.0.0.1:0/lmtp \
+		-p kringd.pid "$@" 2>>kringd.log &
+	KRINGD_PID=$!
+	test_at_exit "kill -9 $KRINGD_PID 2>/dev/null"
+	kringd_wait_ready || return 1
+	KRINGD_PORT=$(tail -c +$((kringd_log_offset + 1)) kringd.log |
+		sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (smtp).*/\1/p' | tail -1)
+	KRINGD_LMTP_PORT=$(tail -c +$((kringd_log_offset + 1)) kringd.log |
+		sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\) (lmtp).*/\1/p' | tail -1)
+	[ -n "$KRINGD_PORT" ] && [ -n "$KRINGD_LMTP_PORT" ]
+}
+
+# Wait (up to 20 s) for the "ready" line since the last start.
+kringd_wait_ready() {
+	i=0
+	while [ $i -lt 400 ]; do
+		if tail -c +$((kringd_log_offset + 1)) kringd.log | grep -q 'ready: '; then
+			return 0
+		fi
+		if ! kill -0 "$KRINGD_PID" 2>/dev/null; then
+			echo "kringd died at start:" >&2
+			cat kringd.log >&2
+			return 1
+		fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "kringd not ready after 20 s" >&2
+	return 1
+}
+
+# No sanitizer report or crash in kringd.log.
+kringd_log_clean() {
+	if grep -E 'runtime error|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|SUMMARY:' kringd.log >&2; then
+		echo "sanitizer report in kringd.log" >&2
+		return 1
+	fi
+}
+
+# SIGTERM and wait; kringd must exit 0 with a clean log.
+kringd_stop() {
+	kill -TERM "$KRINGD_PID" || return 1
+	status=0
+	wait "$KRINGD_PID" || status=$?
+	if [ "$status" -ne 0 ]; then
+		echo "kringd exited with $status" >&2
+		tail -20 kringd.log >&2
+		return 1
+	fi
+	kringd_log_clean
+}
+
+# kill -9: what a crash looks like.
+kringd_kill9() {
+	kill -9 "$KRINGD_PID" 2>/dev/null
+	wait "$KRINGD_PID" 2>/dev/null || true
+}
+
+# Send a message file with swaks: kringd_send FILE [RCPT [swaks args]].
+kringd_send() {
+	file=$1
+	rcpt=${2:-kring@example.org}
+	shift; [ $# -gt 0 ] && shift
+	swaks --server 127.0.0.1:"$KRINGD_PORT" --from sender@example.net \
+		--to "$rcpt" --data "@$file" --silent 1 "$@"
+}
+
+# The stored bytes minus the Received header kringd prepends (stdin to
+# stdout, byte for byte).
+strip_received() {
+	"$PYTHON" -c 'import re, sys
+d = sys.stdin.buffer.read()
+m = re.match(rb"Received: from [^\n]*\n(?:[ \t][^\n]*\n)*", d)
+sys.stdout.buffer.write(d[m.end():] if m else d)'
+}
