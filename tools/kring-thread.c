@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "kring/cli.h"
+#include "kring/json.h"
 #include "kring/thread.h"
 #include "kring/util.h"
 
@@ -23,9 +24,12 @@ struct tnode {
 static void
 usage(FILE *out, int status)
 {
-	fprintf(out, "usage: kring thread [-s DIR] [-c FILE] ID\n\n"
+	fprintf(out, "usage: kring thread [-s DIR] [-c FILE] [--json] ID\n\n"
 	    "Show thread ID (from kring threads) as a tree: store id, date,\n"
-	    "author, subject and Message-ID of each message.\n");
+	    "author, subject and Message-ID of each message.  --json prints\n"
+	    "one object a node, parents before children, with the keys\n"
+	    "message_id, parent (null at the top), id (null for a message\n"
+	    "referred to but not stored), depth.\n");
 	exit(status);
 }
 
@@ -52,12 +56,41 @@ by_date(gconstpointer a, gconstpointer b)
 }
 
 static void
-print_node(struct cli *cli, MDB_txn *txn, struct tnode *n, int depth)
+print_node_json(const struct tnode *n, const struct tnode *parent, int depth)
+{
+	GString *out = g_string_new("{\"message_id\":");
+	char *id = g_strdup_printf("<%s>", n->idkey);
+
+	json_string(out, id, strlen(id));
+	g_free(id);
+	g_string_append(out, ",\"parent\":");
+	if (parent != NULL) {
+		id = g_strdup_printf("<%s>", parent->idkey);
+		json_string(out, id, strlen(id));
+		g_free(id);
+	} else
+		g_string_append(out, "null");
+	if (n->rec.msg != 0)
+		g_string_append_printf(out, ",\"id\":%llu",
+		    (unsigned long long)n->rec.msg);
+	else
+		g_string_append(out, ",\"id\":null");
+	g_string_append_printf(out, ",\"depth\":%d}\n", depth);
+	if (fwrite(out->str, 1, out->len, stdout) != out->len)
+		err(EX_IOERR, "stdout");
+	g_string_free(out, TRUE);
+}
+
+static void
+print_node(struct cli *cli, MDB_txn *txn, struct tnode *n,
+    const struct tnode *parent, int depth)
 {
 	struct msg_view mv;
 	char date[32];
 
-	if (n->rec.msg != 0 && store_msg_get(&cli->st, txn, n->rec.msg, &mv) == 0) {
+	if (cli->json)
+		print_node_json(n, parent, depth);
+	else if (n->rec.msg != 0 && store_msg_get(&cli->st, txn, n->rec.msg, &mv) == 0) {
 		gchar *subj = g_utf8_make_valid(mv.subject, -1);
 
 		time_iso(mv.rec.date, date, sizeof date);
@@ -70,7 +103,7 @@ print_node(struct cli *cli, MDB_txn *txn, struct tnode *n, int depth)
 	}
 	g_ptr_array_sort(n->children, by_date);
 	for (guint i = 0; i < n->children->len; i++)
-		print_node(cli, txn, n->children->pdata[i], depth + 1);
+		print_node(cli, txn, n->children->pdata[i], n, depth + 1);
 }
 
 /* Read every node of thread ID into NODES (idkey -> struct tnode). */
@@ -150,7 +183,7 @@ main(int argc, char **argv)
 	}
 	g_ptr_array_sort(tops, by_date);
 	for (guint i = 0; i < tops->len; i++)
-		print_node(&cli, txn, tops->pdata[i], 0);
+		print_node(&cli, txn, tops->pdata[i], NULL, 0);
 	if (fflush(stdout) != 0)
 		err(EX_IOERR, "stdout");
 	g_ptr_array_free(tops, TRUE);
