@@ -88,7 +88,7 @@ install: all
 		install -m 755 $$t $(DESTDIR)$(LIBEXECDIR)/; done
 	install -d $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/templates
 	install -m 644 conf/kring.conf $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
-	cp -R templates/. $(DESTDIR)$(DATADIR)/templates/
+	if [ -d templates ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
 	install -d $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8
 	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANPREFIX)/man5/

@@ -63,6 +63,10 @@ main(int argc, char **argv)
 		self[n] = '\0';
 		dir = g_path_get_dirname(self);
 		try_exec(dir, prog, argv + 1);
+		/* Installed: PREFIX/bin/kring beside PREFIX/libexec/kring/. */
+		char *rel = g_build_filename(dir, "..", "libexec", "kring", NULL);
+		try_exec(rel, prog, argv + 1);
+		g_free(rel);
 		g_free(dir);
 	}
 	try_exec(KRING_LIBEXECDIR, prog, argv + 1);
