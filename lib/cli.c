@@ -2,6 +2,7 @@
  * cli.c: what every tool shares: finding the store and the community.
  */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,54 @@ cli_option(struct cli *cli, int ch, const char *arg)
 	case 'J': cli->json = true; return true;
 	default: return false;
 	}
+}
+
+int
+cli_parse_common(struct cli *cli, int argc, char **argv, int nargs,
+    void (*usage)(FILE *, int))
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
+		if (ch == 'h')
+			usage(stdout, 0);
+		if (!cli_option(cli, ch, optarg))
+			usage(stderr, EX_USAGE);
+	}
+	if (nargs >= 0 && argc - optind != nargs)
+		usage(stderr, EX_USAGE);
+	return optind;
+}
+
+MDB_txn *
+cli_begin(struct cli *cli, bool write)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_begin(&cli->st, write, &txn)) != 0)
+		errx(EX_SOFTWARE, "%s: %s", cli->st.path, mdb_strerror(rc));
+	return txn;
+}
+
+void
+cli_emit(GString *out)
+{
+	if (fwrite(out->str, 1, out->len, stdout) != out->len)
+		err(EX_IOERR, "stdout");
+	g_string_free(out, TRUE);
+}
+
+void
+cli_finish(struct cli *cli, MDB_txn *txn)
+{
+	if (fflush(stdout) != 0)
+		err(EX_IOERR, "stdout");
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	cli_close(cli);
 }

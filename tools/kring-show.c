@@ -25,33 +25,20 @@ usage(FILE *out, int status)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli cli = { 0 };
 	MDB_txn *txn;
 	MDB_val raw;
 	uint32_t comm = 0;
 	uint64_t id = 0;
 	long num;
-	int ch, rc;
+	int rc;
 	char name[256], *want;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			usage(stdout, 0);
-		if (!cli_option(&cli, ch, optarg))
-			usage(stderr, EX_USAGE);
-	}
-	if (optind != argc - 1)
-		usage(stderr, EX_USAGE);
+	want = argv[cli_parse_common(&cli, argc, argv, 1, usage)];
 	cli_open_store(&cli, "kring show", false);
-	if ((rc = store_begin(&cli.st, false, &txn)) != 0)
-		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
+	txn = cli_begin(&cli, false);
 	if (cli.community != NULL)
 		comm = cli_community(&cli, "kring show", txn, name, sizeof name);
-	want = argv[optind];
 	if (parse_long(want, 1, 0x7fffffffffffffffL, &num) == 0) {
 		id = (uint64_t)num;
 	} else {
@@ -67,10 +54,8 @@ main(int argc, char **argv)
 	if ((rc = store_raw_get(&cli.st, txn, id, &raw)) != 0)
 		errx(EX_DATAERR, "%s: %s", want, rc == MDB_NOTFOUND ?
 		    "no such message" : mdb_strerror(rc));
-	if (fwrite(raw.mv_data, 1, raw.mv_size, stdout) != raw.mv_size ||
-	    fflush(stdout) != 0)
+	if (fwrite(raw.mv_data, 1, raw.mv_size, stdout) != raw.mv_size)
 		err(EX_IOERR, "stdout");
-	mdb_txn_abort(txn);
-	cli_close(&cli);
+	cli_finish(&cli, txn);
 	return 0;
 }

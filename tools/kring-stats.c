@@ -41,36 +41,23 @@ print_counts(struct cli *cli, const char *name, size_t len,
 		    (unsigned long long)c->threads,
 		    (unsigned long long)c->senders);
 	}
-	if (fwrite(out->str, 1, out->len, stdout) != out->len)
-		err(EX_IOERR, "stdout");
-	g_string_free(out, TRUE);
+	cli_emit(out);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli cli = { 0 };
 	struct count_rec c;
 	MDB_cursor *cur;
 	MDB_txn *txn;
 	MDB_val k, v;
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			usage(stdout, 0);
-		if (!cli_option(&cli, ch, optarg))
-			usage(stderr, EX_USAGE);
-	}
-	if (optind != argc)
-		usage(stderr, EX_USAGE);
+	cli_parse_common(&cli, argc, argv, 0, usage);
 	cli_open_store(&cli, "kring stats", false);
-	if ((rc = store_begin(&cli.st, false, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, cli.st.dbi[DB_COMMUNITY], &cur)) != 0)
+	txn = cli_begin(&cli, false);
+	if ((rc = mdb_cursor_open(txn, cli.st.dbi[DB_COMMUNITY], &cur)) != 0)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -85,10 +72,7 @@ main(int argc, char **argv)
 	}
 	if (rc != MDB_NOTFOUND)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	if (fflush(stdout) != 0)
-		err(EX_IOERR, "stdout");
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	cli_close(&cli);
+	cli_finish(&cli, txn);
 	return 0;
 }

@@ -76,9 +76,7 @@ print_node_json(const struct tnode *n, const struct tnode *parent, int depth)
 	else
 		g_string_append(out, ",\"id\":null");
 	g_string_append_printf(out, ",\"depth\":%d}\n", depth);
-	if (fwrite(out->str, 1, out->len, stdout) != out->len)
-		err(EX_IOERR, "stdout");
-	g_string_free(out, TRUE);
+	cli_emit(out);
 }
 
 static void
@@ -140,10 +138,6 @@ load_nodes(struct cli *cli, MDB_txn *txn, uint32_t comm, uint64_t id,
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		CLI_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cli cli = { 0 };
 	struct thread_rec t;
 	GHashTable *nodes;
@@ -152,21 +146,13 @@ main(int argc, char **argv)
 	gpointer key, val;
 	MDB_txn *txn;
 	long id;
-	int ch, rc;
+	int arg, rc;
 
-	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts, NULL)) != -1) {
-		if (ch == 'h')
-			usage(stdout, 0);
-		if (!cli_option(&cli, ch, optarg))
-			usage(stderr, EX_USAGE);
-	}
-	if (optind != argc - 1)
-		usage(stderr, EX_USAGE);
-	if (parse_long(argv[optind], 1, 0x7fffffffffffffffL, &id) != 0)
-		errx(EX_USAGE, "%s: not a thread id", argv[optind]);
+	arg = cli_parse_common(&cli, argc, argv, 1, usage);
+	if (parse_long(argv[arg], 1, 0x7fffffffffffffffL, &id) != 0)
+		errx(EX_USAGE, "%s: not a thread id", argv[arg]);
 	cli_open_store(&cli, "kring thread", false);
-	if ((rc = store_begin(&cli.st, false, &txn)) != 0)
-		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
+	txn = cli_begin(&cli, false);
 	if ((rc = thread_get(&cli.st, txn, (uint64_t)id, &t, NULL, NULL)) != 0)
 		errx(EX_DATAERR, "thread %ld: %s", id, rc == MDB_NOTFOUND ?
 		    "no such thread" : mdb_strerror(rc));
@@ -184,11 +170,8 @@ main(int argc, char **argv)
 	g_ptr_array_sort(tops, by_date);
 	for (guint i = 0; i < tops->len; i++)
 		print_node(&cli, txn, tops->pdata[i], NULL, 0);
-	if (fflush(stdout) != 0)
-		err(EX_IOERR, "stdout");
 	g_ptr_array_free(tops, TRUE);
 	g_hash_table_destroy(nodes);
-	mdb_txn_abort(txn);
-	cli_close(&cli);
+	cli_finish(&cli, txn);
 	return 0;
 }

@@ -61,9 +61,7 @@ print_thread(struct cli *cli, MDB_txn *txn, const char *community,
 		    (unsigned long long)t->participants, first, last, s);
 		g_free(s);
 	}
-	if (fwrite(out->str, 1, out->len, stdout) != out->len)
-		err(EX_IOERR, "stdout");
-	g_string_free(out, TRUE);
+	cli_emit(out);
 }
 
 int
@@ -95,8 +93,8 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(stderr, EX_USAGE);
 	cli_open_store(&cli, "kring threads", false);
-	if ((rc = store_begin(&cli.st, false, &txn)) != 0 ||
-	    (rc = mdb_cursor_open(txn, cli.st.dbi[DB_THREAD], &cur)) != 0)
+	txn = cli_begin(&cli, false);
+	if ((rc = mdb_cursor_open(txn, cli.st.dbi[DB_THREAD], &cur)) != 0)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
 	comm = cli_community(&cli, "kring threads", txn, name, sizeof name);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -113,10 +111,7 @@ main(int argc, char **argv)
 	}
 	if (rc != MDB_NOTFOUND)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	if (fflush(stdout) != 0)
-		err(EX_IOERR, "stdout");
 	mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	cli_close(&cli);
+	cli_finish(&cli, txn);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define KRING_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <glib.h>
 #include "kring/config.h"
 #include "kring/store.h"
@@ -34,6 +35,23 @@ struct cli {
 
 /* Take option CH (with optarg) if it is a common one; returns true then. */
 bool cli_option(struct cli *cli, int ch, const char *arg);
+
+/*
+ * For tools with only the common options: parse them, calling USAGE
+ * (which exits) for --help or a bad option; NARGS is how many operands
+ * must follow (-1: any number).  Returns the index of the first operand.
+ */
+int cli_parse_common(struct cli *cli, int argc, char **argv, int nargs,
+    void (*usage)(FILE *, int));
+
+/* Begin a read (or write) transaction on the store, or exit. */
+MDB_txn *cli_begin(struct cli *cli, bool write);
+
+/* Write OUT to stdout and free it; exit on a write error. */
+void cli_emit(GString *out);
+
+/* Flush stdout, end TXN, close the store: the end of a tool's main. */
+void cli_finish(struct cli *cli, MDB_txn *txn);
 
 /*
  * Open the store for tool PROG: from -s, else KRING_STORE, else the
