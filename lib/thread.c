@@ -151,12 +151,14 @@ node_link(struct store *st, MDB_txn *txn, struct node *child,
 		return rc;
 	if (child->plen == plen && memcmp(child->parent, pkey, plen) == 0)
 		goto mark;
+	/* Keep the parent it has, or refuse a link that closes a loop; the
+	 * child is saved either way (the caller may have filled it in). */
 	if (child->plen > 0 && (!own || (child->rec.pad & NODE_F_OWN_PARENT)))
-		return 0;	/* keep the parent it has */
+		return node_save(st, txn, child);
 	if ((rc = would_loop(st, txn, child, parent, &loop)) != 0)
 		return rc;
 	if (loop)
-		return 0;
+		return node_save(st, txn, child);
 	if (child->plen > 0 && (rc = child_link(st, txn, NULL, child, false)))
 		return rc;
 	memcpy(child->parent, pkey, plen);
