@@ -218,21 +218,22 @@ server_run(struct server *srv, const struct options *o)
 		errx(EX_OSERR, "cannot set up the event loop");
 	if (listeners_open(srv) != 0)
 		exit(EX_UNAVAILABLE);
-	if (srv->conf.user != NULL)
-		drop_privileges(srv->conf.user);
 	if (!o->foreground) {
 		if (daemon(1, 0) != 0)
 			err(EX_OSERR, "daemon");
 		if (event_reinit(srv->base) != 0)
 			errx(EX_OSERR, "event_reinit");
 	}
+	/* The pid file is written while still privileged, after the fork. */
+	if (o->pidfile != NULL)
+		write_pidfile(o->pidfile);
+	if (srv->conf.user != NULL)
+		drop_privileges(srv->conf.user);
 	if (store_open(&srv->store, srv->conf.store, srv->conf.map_size_mb,
 	    false, errbuf, sizeof errbuf) != 0) {
 		log_warnx("%s", errbuf);
 		exit(EX_CANTCREAT);
 	}
-	if (o->pidfile != NULL)
-		write_pidfile(o->pidfile);
 	if ((srv->committer = committer_start(srv)) == NULL)
 		errx(EX_OSERR, "cannot start the writer");
 	signal(SIGPIPE, SIG_IGN);
