@@ -88,6 +88,8 @@ batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 {
 	int rc = batch_commit(&c->srv->store, jobs, n);
 
+	log_debug("group commit: %zu message(s)", n);
+
 	if (rc != 0 && n > 1) {
 		/* One message should not fail its neighbours: each alone. */
 		for (size_t i = 0; i < n; i++) {

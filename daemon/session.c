@@ -1,5 +1,6 @@
 /*
- * session.c: one SMTP (RFC 5321) or LMTP (RFC 2033) connection.
+ * session.c: the SMTP (RFC 5321) and LMTP (RFC 2033) protocol of a session;
+ * session_io.c does its socket.
  *
  * Trusts nothing from the client.  Every line is bounded (commands by
  * CMD_LINE_MAX, data lines by limits.line_length), the message by
@@ -13,105 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 
-#include "daemon.h"
+#include "session.h"
 #include "kring/log.h"
 #include "kring/smtp.h"
 #include "kring/util.h"
 
 #define CMD_LINE_MAX 2048	/* RFC 5321 512, plus room for extensions */
-
-enum state {
-	ST_CMD,			/* reading commands */
-	ST_DATA,		/* reading message lines */
-	ST_COMMIT,		/* waiting for the writer; input paused */
-	ST_CLOSING,		/* flushing the last reply */
-};
-
-struct session {
-	uint64_t id;
-	struct server *srv;
-	struct bufferevent *bev;
-	enum listen_proto proto;
-	enum state state;
-	char client[INET6_ADDRSTRLEN];
-	char helo[256];
-	bool greeted, esmtp;
-	int bad_commands;
-	bool skip_to_eol;	/* dropping the rest of an over-long line */
-	/* The transaction. */
-	bool in_mail;
-	struct smtp_path from;
-	GPtrArray *rcpts;	/* char *, addresses as given */
-	GPtrArray *rcpt_comms;	/* char *, community of each rcpt */
-	GByteArray *data;
-	bool data_too_big, data_line_too_long, prev_crlf;
-	char queue_id[24];
-};
-
-static void session_read_cb(struct bufferevent *bev, void *arg);
-static void session_process(struct session *s);
-
-static void
-reply(struct session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-reply(struct session *s, const char *fmt, ...)
-{
-	struct evbuffer *out = bufferevent_get_output(s->bev);
-	va_list ap;
-
-	va_start(ap, fmt);
-	evbuffer_add_vprintf(out, fmt, ap);
-	va_end(ap);
-	evbuffer_add(out, "\r\n", 2);
-}
-
-static void
-session_free(struct session *s)
-{
-	struct server *srv = s->srv;
-	gpointer n = g_hash_table_lookup(srv->per_client, s->client);
-
-	if (GPOINTER_TO_INT(n) <= 1)
-		g_hash_table_remove(srv->per_client, s->client);
-	else
-		g_hash_table_insert(srv->per_client, g_strdup(s->client),
-		    GINT_TO_POINTER(GPOINTER_TO_INT(n) - 1));
-	g_hash_table_remove(srv->sessions, &s->id);
-	bufferevent_free(s->bev);
-	g_ptr_array_free(s->rcpts, TRUE);
-	g_ptr_array_free(s->rcpt_comms, TRUE);
-	if (s->data != NULL)
-		g_byte_array_unref(s->data);
-	g_free(s);
-	if (srv->stopping && g_hash_table_size(srv->sessions) == 0)
-		event_base_loopbreak(srv->base);
-}
-
-static void
-closing_write_cb(struct bufferevent *bev, void *arg)
-{
-	session_free(arg);
-}
-
-/* Send what is queued, then close. */
-static void
-session_close(struct session *s)
-{
-	s->state = ST_CLOSING;
-	bufferevent_disable(s->bev, EV_READ);
-	bufferevent_setcb(s->bev, NULL, closing_write_cb, NULL, s);
-	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		session_free(s);
-}
 
 static void
 transaction_reset(struct session *s)
@@ -127,21 +36,13 @@ transaction_reset(struct session *s)
 	s->data_too_big = s->data_line_too_long = false;
 }
 
-static void
-set_read_timeout(struct session *s, long seconds)
-{
-	struct timeval tv = { seconds, 0 };
-
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
-}
-
 /* Count a bad command; past the limit, hang up. Returns true if closed. */
 static bool
 bad_command(struct session *s)
 {
 	if (++s->bad_commands < s->srv->conf.limits.bad_commands)
 		return false;
-	reply(s, "421 4.7.0 %s Error: too many errors", s->srv->conf.hostname);
+	session_reply(s, "421 4.7.0 %s Error: too many errors", s->srv->conf.hostname);
 	log_info("disconnect from %s: too many errors", s->client);
 	session_close(s);
 	return true;
@@ -154,7 +55,7 @@ need_greeting(struct session *s)
 {
 	if (s->greeted)
 		return false;
-	reply(s, "503 5.5.1 Error: send %s first",
+	session_reply(s, "503 5.5.1 Error: send %s first",
 	    s->proto == PROTO_LMTP ? "LHLO" : "HELO/EHLO");
 	return true;
 }
@@ -165,13 +66,13 @@ cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 	const struct limits_conf *l = &s->srv->conf.limits;
 
 	if ((s->proto == PROTO_LMTP) != (cmd->verb == SMTP_LHLO)) {
-		reply(s, "500 5.5.1 Error: %s is not a command here",
+		session_reply(s, "500 5.5.1 Error: %s is not a command here",
 		    s->proto == PROTO_LMTP ? "HELO/EHLO" : "LHLO");
 		bad_command(s);
 		return;
 	}
 	if (cmd->arg[0] == '\0') {
-		reply(s, "501 5.5.4 Syntax: %s hostname",
+		session_reply(s, "501 5.5.4 Syntax: %s hostname",
 		    cmd->verb == SMTP_HELO ? "HELO" : "EHLO");
 		bad_command(s);
 		return;
@@ -181,15 +82,15 @@ cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 	s->greeted = true;
 	s->esmtp = esmtp;
 	if (!esmtp) {
-		reply(s, "250 %s", s->srv->conf.hostname);
+		session_reply(s, "250 %s", s->srv->conf.hostname);
 		return;
 	}
-	reply(s, "250-%s", s->srv->conf.hostname);
-	reply(s, "250-PIPELINING");
-	reply(s, "250-SIZE %ld", l->message_size);
-	reply(s, "250-8BITMIME");
-	reply(s, "250-ENHANCEDSTATUSCODES");
-	reply(s, "250 SMTPUTF8");
+	session_reply(s, "250-%s", s->srv->conf.hostname);
+	session_reply(s, "250-PIPELINING");
+	session_reply(s, "250-SIZE %ld", l->message_size);
+	session_reply(s, "250-8BITMIME");
+	session_reply(s, "250-ENHANCEDSTATUSCODES");
+	session_reply(s, "250 SMTPUTF8");
 }
 
 static void
@@ -200,26 +101,26 @@ cmd_mail(struct session *s, const struct smtp_cmd *cmd)
 	if (need_greeting(s))
 		return;
 	if (s->srv->stopping) {
-		reply(s, "421 4.3.2 %s shutting down", s->srv->conf.hostname);
+		session_reply(s, "421 4.3.2 %s shutting down", s->srv->conf.hostname);
 		session_close(s);
 		return;
 	}
 	if (s->in_mail) {
-		reply(s, "503 5.5.1 Error: nested MAIL command");
+		session_reply(s, "503 5.5.1 Error: nested MAIL command");
 		return;
 	}
 	e = smtp_path_parse(cmd->arg, "FROM", false, &s->from);
 	if (e == PATH_TOO_LONG) {
-		reply(s, "501 5.1.7 Bad sender address: too long");
+		session_reply(s, "501 5.1.7 Bad sender address: too long");
 	} else if (e == PATH_BAD_PARAM) {
-		reply(s, "555 5.5.4 Unsupported MAIL parameter");
+		session_reply(s, "555 5.5.4 Unsupported MAIL parameter");
 	} else if (e != PATH_OK) {
-		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		session_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
 	} else if (s->from.size > s->srv->conf.limits.message_size) {
-		reply(s, "552 5.3.4 Message size exceeds fixed limit");
+		session_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 	} else {
 		s->in_mail = true;
-		reply(s, "250 2.1.0 Ok");
+		session_reply(s, "250 2.1.0 Ok");
 		return;
 	}
 	bad_command(s);
@@ -235,34 +136,34 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 	if (need_greeting(s))
 		return;
 	if (!s->in_mail) {
-		reply(s, "503 5.5.1 Error: need MAIL command");
+		session_reply(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
 	e = smtp_path_parse(cmd->arg, "TO", s->from.smtputf8, &to);
 	if (e == PATH_BAD_PARAM) {
-		reply(s, "555 5.5.4 Unsupported RCPT parameter");
+		session_reply(s, "555 5.5.4 Unsupported RCPT parameter");
 		bad_command(s);
 		return;
 	}
 	if (e != PATH_OK || to.addr[0] == '\0') {
-		reply(s, "501 5.1.3 Bad recipient address syntax");
+		session_reply(s, "501 5.1.3 Bad recipient address syntax");
 		bad_command(s);
 		return;
 	}
 	if (s->rcpts->len >= (guint)s->srv->conf.limits.recipients) {
-		reply(s, "452 4.5.3 Error: too many recipients");
+		session_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
 	c = config_match_rcpt(&s->srv->conf, to.addr);
 	if (c == NULL) {
 		/* Never a relay: only our own communities' addresses. */
-		reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
+		session_reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
 		    "not a community address here", to.addr);
 		return;
 	}
 	g_ptr_array_add(s->rcpts, g_strdup(to.addr));
 	g_ptr_array_add(s->rcpt_comms, g_strdup(c->name));
-	reply(s, "250 2.1.5 Ok");
+	session_reply(s, "250 2.1.5 Ok");
 }
 
 static void
@@ -271,15 +172,15 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	if (need_greeting(s))
 		return;
 	if (cmd->arg[0] != '\0') {
-		reply(s, "501 5.5.4 Syntax: DATA");
+		session_reply(s, "501 5.5.4 Syntax: DATA");
 		return;
 	}
 	if (!s->in_mail) {
-		reply(s, "503 5.5.1 Error: need MAIL command");
+		session_reply(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
 	if (s->rcpts->len == 0) {
-		reply(s, "554 5.5.1 Error: no valid recipients");
+		session_reply(s, "554 5.5.1 Error: no valid recipients");
 		return;
 	}
 	snprintf(s->queue_id, sizeof s->queue_id, "%08llX%04X",
@@ -287,48 +188,48 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	s->data = g_byte_array_sized_new(4096);
 	s->prev_crlf = true;
 	s->state = ST_DATA;
-	set_read_timeout(s, s->srv->conf.limits.timeout_data_block);
-	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	session_set_timeout(s, s->srv->conf.limits.timeout_data_block);
+	session_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
 
 static void
 cmd_rset(struct session *s, const struct smtp_cmd *cmd)
 {
 	transaction_reset(s);
-	reply(s, "250 2.0.0 Ok");
+	session_reply(s, "250 2.0.0 Ok");
 }
 
 static void
 cmd_noop(struct session *s, const struct smtp_cmd *cmd)
 {
-	reply(s, "250 2.0.0 Ok");
+	session_reply(s, "250 2.0.0 Ok");
 }
 
 static void
 cmd_quit(struct session *s, const struct smtp_cmd *cmd)
 {
-	reply(s, "221 2.0.0 Bye");
+	session_reply(s, "221 2.0.0 Bye");
 	session_close(s);
 }
 
 static void
 cmd_help(struct session *s, const struct smtp_cmd *cmd)
 {
-	reply(s, "214-2.0.0 kringd: commands %s MAIL RCPT DATA RSET NOOP",
+	session_reply(s, "214-2.0.0 kringd: commands %s MAIL RCPT DATA RSET NOOP",
 	    s->proto == PROTO_LMTP ? "LHLO" : "HELO EHLO");
-	reply(s, "214 2.0.0 QUIT HELP VRFY");
+	session_reply(s, "214 2.0.0 QUIT HELP VRFY");
 }
 
 static void
 cmd_vrfy(struct session *s, const struct smtp_cmd *cmd)
 {
-	reply(s, "252 2.5.0 Cannot VRFY user; try RCPT to attempt delivery");
+	session_reply(s, "252 2.5.0 Cannot VRFY user; try RCPT to attempt delivery");
 }
 
 static void
 cmd_unsupported(struct session *s, const struct smtp_cmd *cmd)
 {
-	reply(s, "502 5.5.1 Error: command not implemented");
+	session_reply(s, "502 5.5.1 Error: command not implemented");
 	bad_command(s);
 }
 
@@ -364,7 +265,7 @@ session_command(struct session *s, char *line)
 			return;
 		}
 	}
-	reply(s, "500 5.5.2 Error: command not recognized");
+	session_reply(s, "500 5.5.2 Error: command not recognized");
 	bad_command(s);
 }
 
@@ -427,7 +328,7 @@ reply_all(struct session *s, const char *fmt, ...)
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	for (guint i = 0; i < n; i++)
-		reply(s, "%s", line);
+		session_reply(s, "%s", line);
 }
 
 static void
@@ -436,7 +337,7 @@ data_finished(struct session *s)
 	const struct limits_conf *l = &s->srv->conf.limits;
 	struct commit_job *job;
 
-	set_read_timeout(s, l->timeout_command);
+	session_set_timeout(s, l->timeout_command);
 	s->state = ST_CMD;
 	if (s->data_too_big) {
 		reply_all(s, "552 5.3.4 Error: message larger than %ld octets",
@@ -462,7 +363,6 @@ data_finished(struct session *s)
 		g_byte_array_unref(s->data);
 		s->data = NULL;
 		s->state = ST_COMMIT;
-		bufferevent_disable(s->bev, EV_READ);
 		committer_submit(s->srv->committer, job);
 		return;
 	}
@@ -497,6 +397,19 @@ data_line(struct session *s, const char *line, size_t len)
 	g_byte_array_append(s->data, (const guint8 *)line, (guint)len);
 }
 
+/* The byte at POS in IN, or NUL. */
+static char
+byte_at(struct evbuffer *in, size_t pos)
+{
+	struct evbuffer_ptr p;
+	char c;
+
+	if (evbuffer_ptr_set(in, &p, pos, EVBUFFER_PTR_SET) != 0 ||
+	    evbuffer_copyout_from(in, &p, &c, 1) != 1)
+		return '\0';
+	return c;
+}
+
 /*
  * Take the next line from IN into LINE (without its LF) when it is at
  * most MAX bytes.  Returns 1 with a line, 0 when more input is needed,
@@ -514,12 +427,17 @@ next_line(struct session *s, struct evbuffer *in, size_t max, char **line,
 
 		if (have <= max)
 			return 0;
-		/* Over-long and still no end: drop what there is. */
+		/* Over-long and still no end: drop what there is, keeping
+		 * whether it ended in CR (its LF may come next). */
+		s->dropped_cr = byte_at(in, have - 1) == '\r';
 		evbuffer_drain(in, have);
 		s->skip_to_eol = true;
 		return -1;
 	}
 	if (s->skip_to_eol || (size_t)eol.pos + 1 > max) {
+		if (eol.pos > 0)
+			s->dropped_cr = byte_at(in, (size_t)eol.pos - 1) == '\r';
+		s->dropped_crlf = s->dropped_cr;
 		evbuffer_drain(in, (size_t)eol.pos + 1);
 		s->skip_to_eol = false;
 		return -1;
@@ -540,7 +458,7 @@ process_command_line(struct session *s, struct evbuffer *in)
 		return;
 	if (r < 0) {
 		if (!s->skip_to_eol) {
-			reply(s, "500 5.5.2 Error: line too long");
+			session_reply(s, "500 5.5.2 Error: line too long");
 			bad_command(s);
 		}
 		return;
@@ -552,7 +470,7 @@ process_command_line(struct session *s, struct evbuffer *in)
 	if (len > 0 && buf[len - 1] == '\r')
 		buf[--len] = '\0';
 	if (memchr(buf, '\0', len) != NULL) {
-		reply(s, "500 5.5.2 Error: NUL in command");
+		session_reply(s, "500 5.5.2 Error: NUL in command");
 		bad_command(s);
 		return;
 	}
@@ -568,9 +486,9 @@ process_data_line(struct session *s, struct evbuffer *in)
 	int r = next_line(s, in, max, &line, &len);
 
 	if (r < 0) {
-		/* The message is refused; let a following dot end it. */
+		/* The message is refused; a dot ends it only after CRLF. */
 		s->data_line_too_long = true;
-		s->prev_crlf = true;
+		s->prev_crlf = s->dropped_crlf;
 		return;
 	}
 	if (r == 1) {
@@ -579,55 +497,38 @@ process_data_line(struct session *s, struct evbuffer *in)
 	}
 }
 
-/* Handle every complete line in the input (PIPELINING). */
-static void
+/* Handle every complete line in the input (PIPELINING), then send the
+ * replies in one write. */
+void
 session_process(struct session *s)
 {
-	struct evbuffer *in = bufferevent_get_input(s->bev);
-
 	for (;;) {
-		size_t before = evbuffer_get_length(in);
+		size_t before = evbuffer_get_length(s->in);
 		enum state was = s->state;
 
 		if (s->state == ST_CMD)
-			process_command_line(s, in);
+			process_command_line(s, s->in);
 		else if (s->state == ST_DATA)
-			process_data_line(s, in);
+			process_data_line(s, s->in);
 		else
-			return;
+			break;
 		if (s->state == ST_CLOSING)
-			return;
-		if (evbuffer_get_length(in) == before && s->state == was)
-			return;	/* need more input */
+			break;
+		if (evbuffer_get_length(s->in) == before && s->state == was)
+			break;	/* need more input */
 	}
+	if (s->state != ST_CLOSING && s->state != ST_COMMIT)
+		session_resume(s);
+	session_flush(s);	/* may free S */
 }
 
-static void
-session_read_cb(struct bufferevent *bev, void *arg)
+void
+session_release(struct session *s)
 {
-	session_process(arg);
-}
-
-static void
-session_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct session *s = arg;
-
-	if (what & BEV_EVENT_TIMEOUT) {
-		reply(s, "421 4.4.2 %s Error: timeout exceeded",
-		    s->srv->conf.hostname);
-		log_info("timeout after %s from %s",
-		    s->state == ST_DATA ? "DATA" : "command", s->client);
-		session_close(s);
-		return;
-	}
-	if (s->state == ST_COMMIT) {
-		/* Gone while its message is being stored: the writer still
-		 * commits it; there is no one left to tell. */
-		log_info("%s: client %s gone before the reply", s->queue_id,
-		    s->client);
-	}
-	session_free(s);
+	g_ptr_array_free(s->rcpts, TRUE);
+	g_ptr_array_free(s->rcpt_comms, TRUE);
+	if (s->data != NULL)
+		g_byte_array_unref(s->data);
 }
 
 void
@@ -661,96 +562,6 @@ session_commit_done(struct server *srv, struct commit_job *job)
 		reply_all(s, "250 2.0.0 Ok: queued as %s", job->queue_id);
 	transaction_reset(s);
 	s->state = ST_CMD;
-	bufferevent_enable(s->bev, EV_READ);
-	/* Commands pipelined after the dot are already waiting. */
+	/* Commands pipelined after the dot may already be waiting. */
 	session_process(s);
-}
-
-void
-session_accept(struct server *srv, struct listener *l, int fd,
-    const struct sockaddr *sa, int salen)
-{
-	const struct limits_conf *lim = &srv->conf.limits;
-	struct session *s = g_new0(struct session, 1);
-	int count;
-
-	s->srv = srv;
-	s->proto = l->spec.proto;
-	s->id = ++srv->next_session;
-	s->rcpts = g_ptr_array_new_with_free_func(g_free);
-	s->rcpt_comms = g_ptr_array_new_with_free_func(g_free);
-	if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		    s->client, sizeof s->client);
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    s->client, sizeof s->client);
-	s->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (s->bev == NULL) {
-		log_warnx("cannot set up a session for %s", s->client);
-		close(fd);
-		g_ptr_array_free(s->rcpts, TRUE);
-		g_ptr_array_free(s->rcpt_comms, TRUE);
-		g_free(s);
-		return;
-	}
-	count = GPOINTER_TO_INT(g_hash_table_lookup(srv->per_client, s->client));
-	g_hash_table_insert(srv->per_client, g_strdup(s->client),
-	    GINT_TO_POINTER(count + 1));
-	g_hash_table_insert(srv->sessions, &s->id, s);
-	bufferevent_setcb(s->bev, session_read_cb, NULL, session_event_cb, s);
-	/* Never buffer more than one line plus a read's worth. */
-	bufferevent_setwatermark(s->bev, EV_READ, 0,
-	    (size_t)lim->line_length + 65536);
-	set_read_timeout(s, lim->timeout_command);
-	if (srv->stopping) {
-		reply(s, "421 4.3.2 %s shutting down", srv->conf.hostname);
-		session_close(s);
-	} else if (g_hash_table_size(srv->sessions) > (guint)lim->connections) {
-		reply(s, "421 4.7.0 %s Error: too many connections",
-		    srv->conf.hostname);
-		session_close(s);
-	} else if (count >= lim->connections_per_client) {
-		reply(s, "421 4.7.0 %s Error: too many connections from %s",
-		    srv->conf.hostname, s->client);
-		session_close(s);
-	} else {
-		reply(s, "220 %s %s kringd", srv->conf.hostname,
-		    s->proto == PROTO_LMTP ? "LMTP" : "ESMTP");
-		bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-	}
-}
-
-void
-sessions_shutdown(struct server *srv)
-{
-	GHashTableIter it;
-	gpointer key, value;
-	GPtrArray *idle = g_ptr_array_new();
-
-	g_hash_table_iter_init(&it, srv->sessions);
-	while (g_hash_table_iter_next(&it, &key, &value)) {
-		struct session *s = value;
-
-		if (s->state == ST_CMD && !s->in_mail)
-			g_ptr_array_add(idle, s);
-	}
-	for (guint i = 0; i < idle->len; i++) {
-		struct session *s = idle->pdata[i];
-
-		reply(s, "421 4.3.2 %s shutting down", srv->conf.hostname);
-		session_close(s);
-	}
-	g_ptr_array_free(idle, TRUE);
-}
-
-void
-sessions_destroy(struct server *srv)
-{
-	GList *all = g_hash_table_get_values(srv->sessions);
-
-	srv->stopping = false;	/* no loopbreak from session_free now */
-	for (GList *l = all; l != NULL; l = l->next)
-		session_free(l->data);
-	g_list_free(all);
 }

@@ -1,0 +1,69 @@
+/*
+ * session.h: one client connection, shared by session.c (the SMTP/LMTP
+ * protocol) and session_io.c (the socket: reading, writing, timeouts).
+ */
+#ifndef KRINGD_SESSION_H
+#define KRINGD_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "daemon.h"
+#include "kring/smtp.h"
+
+enum state {
+	ST_CMD,			/* reading commands */
+	ST_DATA,		/* reading message lines */
+	ST_COMMIT,		/* waiting for the writer; input kept, not read */
+	ST_CLOSING,		/* flushing the last reply */
+};
+
+struct session {
+	uint64_t id;
+	struct server *srv;
+	int fd;
+	struct event *ev_read;	/* persistent, with the current timeout */
+	struct event *ev_write;	/* added only while output is left over */
+	struct evbuffer *in, *out;
+	long timeout;		/* seconds, for the state we are in */
+	bool reading;		/* ev_read is added */
+	enum listen_proto proto;
+	enum state state;
+	char client[INET6_ADDRSTRLEN];
+	char helo[256];
+	bool greeted, esmtp;
+	int bad_commands;
+	bool skip_to_eol;	/* dropping the rest of an over-long line */
+	bool dropped_cr;	/* the last byte dropped was CR */
+	bool dropped_crlf;	/* the dropped line ended in CRLF */
+	/* The transaction. */
+	bool in_mail;
+	struct smtp_path from;
+	GPtrArray *rcpts;	/* char *, addresses as given */
+	GPtrArray *rcpt_comms;	/* char *, community of each rcpt */
+	GByteArray *data;
+	bool data_too_big, data_line_too_long, prev_crlf;
+	char queue_id[24];
+};
+
+/* session_io.c */
+void session_reply(struct session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Send what is queued, then close and free. */
+void session_close(struct session *s);
+/* Wait at most SECONDS for the client from now on. */
+void session_set_timeout(struct session *s, long seconds);
+/* Write what is queued now; more later if the socket is full. */
+void session_flush(struct session *s);
+/* Read again after a commit (reading stops while input is over its bound). */
+void session_resume(struct session *s);
+
+/* session.c: handle every complete line of input. */
+void session_process(struct session *s);
+/* session.c: the connection is gone. */
+void session_release(struct session *s);
+
+#endif
