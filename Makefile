@@ -41,9 +41,12 @@ LIBKRING  := $(O)/libkring.a
 
 all: $(O)/bin/kringd $(TOOLS) $(HELPERS)
 
-$(O)/%.o: %.c $(wildcard include/kring/*.h) daemon/daemon.h
+# -MMD -MP: each object depends on the headers it includes.
+$(O)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)
 
 $(LIBKRING): $(LIB_OBJ)
 	@rm -f $@

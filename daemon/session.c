@@ -516,8 +516,11 @@ session_process(struct session *s)
 			break;
 		if (evbuffer_get_length(s->in) == before && s->state == was)
 			break;	/* need more input */
+		if (evbuffer_get_length(s->out) > SESSION_OUTPUT_MAX)
+			break;	/* on_write comes back for the rest */
 	}
-	if (s->state != ST_CLOSING && s->state != ST_COMMIT)
+	if (s->state != ST_CLOSING && s->state != ST_COMMIT &&
+	    evbuffer_get_length(s->out) <= SESSION_OUTPUT_MAX)
 		session_resume(s);
 	session_flush(s);	/* may free S */
 }
@@ -562,6 +565,11 @@ session_commit_done(struct server *srv, struct commit_job *job)
 		reply_all(s, "250 2.0.0 Ok: queued as %s", job->queue_id);
 	transaction_reset(s);
 	s->state = ST_CMD;
+	if (srv->stopping) {
+		/* SIGTERM came while this message was stored: give the
+		 * client a moment for its QUIT, then say goodbye. */
+		session_set_timeout(s, 1);
+	}
 	/* Commands pipelined after the dot may already be waiting. */
 	session_process(s);
 }

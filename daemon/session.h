@@ -56,10 +56,15 @@ void session_reply(struct session *s, const char *fmt, ...)
 void session_close(struct session *s);
 /* Wait at most SECONDS for the client from now on. */
 void session_set_timeout(struct session *s, long seconds);
-/* Write what is queued now; more later if the socket is full. */
-void session_flush(struct session *s);
+/* Write what is queued now; more later if the socket is full.  Returns
+ * false when S is gone (closed, or the client went away). */
+bool session_flush(struct session *s);
 /* Read again after a commit (reading stops while input is over its bound). */
 void session_resume(struct session *s);
+
+/* Past this much unsent output, input is left unread (a client that
+ * pipelines and never reads cannot make kringd buffer its replies). */
+#define SESSION_OUTPUT_MAX 65536
 
 /* session.c: handle every complete line of input. */
 void session_process(struct session *s);

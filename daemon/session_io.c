@@ -46,7 +46,7 @@ reading_set(struct session *s, bool on)
 {
 	struct timeval tv = { s->timeout, 0 };
 
-	if (on == s->reading)
+	if (on == s->reading || (on && s->state == ST_CLOSING))
 		return;
 	s->reading = on;
 	if (on)
@@ -65,7 +65,7 @@ session_set_timeout(struct session *s, long seconds)
 		event_add(s->ev_read, &tv);	/* restarts the timer */
 }
 
-void
+bool
 session_flush(struct session *s)
 {
 	while (evbuffer_get_length(s->out) > 0) {
@@ -75,15 +75,18 @@ session_flush(struct session *s)
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 			session_free(s);	/* the client is gone */
-			return;
+			return false;
 		}
 		if (n <= 0) {
 			event_add(s->ev_write, NULL);
-			return;
+			return true;
 		}
 	}
-	if (s->state == ST_CLOSING)
+	if (s->state == ST_CLOSING) {
 		session_free(s);
+		return false;
+	}
+	return true;
 }
 
 void
@@ -106,9 +109,14 @@ static void
 on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
+	bool pending_input = s->state == ST_CMD || s->state == ST_DATA;
 
 	event_del(s->ev_write);
-	session_flush(s);
+	if (!session_flush(s))
+		return;
+	/* Input left unread while output was backed up: take it now. */
+	if (pending_input && evbuffer_get_length(s->out) == 0)
+		session_process(s);
 }
 
 static void
@@ -120,8 +128,12 @@ on_timeout(struct session *s)
 		event_add(s->ev_read, &tv);	/* the store answers soon */
 		return;
 	}
-	session_reply(s, "421 4.4.2 %s Error: timeout exceeded",
-	    s->srv->conf.hostname);
+	if (s->srv->stopping)
+		session_reply(s, "421 4.3.2 %s shutting down",
+		    s->srv->conf.hostname);
+	else
+		session_reply(s, "421 4.4.2 %s Error: timeout exceeded",
+		    s->srv->conf.hostname);
 	log_info("timeout after %s from %s",
 	    s->state == ST_DATA ? "DATA" : "command", s->client);
 	session_close(s);

@@ -44,9 +44,11 @@ static cfg_opt_t root_opts[] = {
 	CFG_END()
 };
 
-/* Where libconfuse reports errors: into the caller's buffer, once. */
+/* Where libconfuse reports errors: into the caller's buffer, once.  The
+ * file name is kept here because sections do not carry it. */
 static char *err_buf;
 static size_t err_len;
+static const char *err_path;
 
 static void
 config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
@@ -56,43 +58,59 @@ config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 	if (err_buf == NULL || err_buf[0] != '\0')
 		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	snprintf(err_buf, err_len, "%s:%d: %s",
-	    cfg && cfg->filename ? cfg->filename : "?",
+	snprintf(err_buf, err_len, "%s:%d: %s", err_path ? err_path : "?",
 	    cfg ? cfg->line : 0, msg);
 }
 
-static int
-validate_positive(cfg_t *cfg, cfg_opt_t *opt, void *value)
-{
-	long v = *(long *)value;
+/* The least value of each number; libconfuse calls the check as each
+ * option is parsed, so the error has its line. */
+static const struct {
+	const char *name;
+	long min;
+} number_min[] = {
+	{ "limits|message_size", 1 }, { "limits|line_length", 80 },
+	{ "limits|recipients", 1 }, { "limits|connections", 1 },
+	{ "limits|connections_per_client", 1 }, { "limits|bad_commands", 1 },
+	{ "limits|timeout_command", 1 }, { "limits|timeout_data_block", 1 },
+	{ "limits|shutdown_grace", 1 }, { "limits|batch_messages", 1 },
+	{ "map_size_mb", 1 },
+};
 
-	if (v <= 0) {
-		cfg_error(cfg, "%s must be a positive number, not %ld",
-		    cfg_opt_name(opt), v);
-		return -1;
+static int
+validate_number(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, 0);
+	const char *name = cfg_opt_name(opt);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(number_min); i++) {
+		const char *bar = strrchr(number_min[i].name, '|');
+		const char *base = bar ? bar + 1 : number_min[i].name;
+
+		if (strcmp(base, name) == 0 && v < number_min[i].min) {
+			cfg_error(cfg, "%s must be at least %ld, not %ld", name,
+			    number_min[i].min, v);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 static int
-validate_listen(cfg_t *cfg, cfg_opt_t *opt, void *value)
+validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct listen_spec spec;
 
-	if (listen_spec_parse(*(char **)value, &spec) != 0) {
-		cfg_error(cfg, "listen: \"%s\" is not host:port or "
-		    "host:port/lmtp", *(char **)value);
-		return -1;
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+
+		if (listen_spec_parse(v, &spec) != 0) {
+			cfg_error(cfg, "listen: \"%s\" is not host:port or "
+			    "host:port/lmtp", v);
+			return -1;
+		}
 	}
 	return 0;
 }
-
-static const char *const positive_limits[] = {
-	"limits|message_size", "limits|line_length", "limits|recipients",
-	"limits|connections", "limits|connections_per_client",
-	"limits|bad_commands", "limits|timeout_command",
-	"limits|shutdown_grace", "limits|batch_messages", "map_size_mb",
-};
 
 static cfg_t *
 config_parser_new(void)
@@ -102,9 +120,9 @@ config_parser_new(void)
 	if (cfg == NULL)
 		return NULL;
 	cfg_set_error_function(cfg, config_errfunc);
-	for (size_t i = 0; i < G_N_ELEMENTS(positive_limits); i++)
-		cfg_set_validate_func2(cfg, positive_limits[i], validate_positive);
-	cfg_set_validate_func2(cfg, "listen", validate_listen);
+	for (size_t i = 0; i < G_N_ELEMENTS(number_min); i++)
+		cfg_set_validate_func(cfg, number_min[i].name, validate_number);
+	cfg_set_validate_func(cfg, "listen", validate_listen);
 	return cfg;
 }
 
@@ -208,11 +226,6 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	conf->map_size_mb = cfg_getint(cfg, "map_size_mb");
 	conf->user = g_strdup(cfg_getstr(cfg, "user"));
 	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
-	if (conf->limits.line_length < 80) {
-		snprintf(err, errlen, "%s: limits: line_length must be at "
-		    "least 80", path);
-		return -1;
-	}
 	n = cfg_size(cfg, "listen");
 	if (n > KRING_MAX_LISTENERS) {
 		snprintf(err, errlen, "%s: more than %d listen addresses",
@@ -269,6 +282,7 @@ config_load(const char *path, struct kring_config *conf, char *err,
 	err[0] = '\0';
 	err_buf = err;
 	err_len = errlen;
+	err_path = path;
 	cfg = config_parser_new();
 	if (cfg == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -293,6 +307,7 @@ out:
 	if (cfg != NULL)
 		cfg_free(cfg);
 	err_buf = NULL;
+	err_path = NULL;
 	if (rc != 0)
 		config_free(conf);
 	return rc;

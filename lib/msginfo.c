@@ -139,6 +139,10 @@ msginfo_derive_id(const char *raw, size_t len, GMimeMessage *msg)
 		g_checksum_update(sum, (const guchar *)(v ? v : ""), -1);
 		g_checksum_update(sum, (const guchar *)"\n", 1);
 	}
+	/* Without an empty line everything is "header": hash it all, or
+	 * different messages would share an id. */
+	if (body == len)
+		body = 0;
 	g_checksum_update(sum, (const guchar *)raw + body, (gssize)(len - body));
 	id = g_strdup_printf("%.32s@derived.kring.invalid",
 	    g_checksum_get_string(sum));

@@ -54,10 +54,16 @@ test_run_cleanup_() {
 trap 'test_run_cleanup_' EXIT
 
 # Run the steps in this shell (so a step may set variables for later
-# ones); chain them with && so that any failure fails the test.
+# ones); chain them with && so that any failure fails the test.  The
+# steps run inside a function of their own, so that "return 1" (e.g. to
+# leave a loop) fails the test rather than skipping its report.
+test_eval_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
-	if eval "$2" >"$TRASH/out.$test_count" 2>&1; then
+	if test_eval_ "$2" >"$TRASH/out.$test_count" 2>&1; then
 		echo "ok $test_count - $1"
 	else
 		test_failed=$((test_failed + 1))

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """smtp-chat.py: a raw, scripted SMTP/LMTP client for the tests.
 
-    $PYTHON smtp-chat.py [-t TIMEOUT] HOST:PORT [SCRIPT]
+    $PYTHON smtp-chat.py [-t TIMEOUT] [-s SOURCE] HOST:PORT [SCRIPT]
 
-Connects, then follows SCRIPT (a file, or stdin when absent or "-"), one
-command a line; blank lines and lines starting with '#' are skipped:
+Connects (from the address SOURCE if given), then follows SCRIPT (a
+file, or stdin when absent or "-"), one command a line; blank lines and
+lines starting with '#' are skipped.  Every read waits at most TIMEOUT
+seconds (default 10).
 
     > TEXT            send TEXT and CRLF (">" alone sends an empty line)
     >raw BYTES        send BYTES exactly; escapes \\r \\n \\t \\0 \\\\ \\xHH
     >repeat N BYTES   send BYTES (escapes as >raw) N times, nothing added
+    >flood N BYTES    as >repeat, but stop early (not an error) when the
+                      server takes nothing for 2 s
     >data FILE        send FILE as message data: dot-stuffed, a CRLF added
                       unless it ends in one, then ".\\r\\n"
     < CODES [TEXT]    read one reply (multi-line aware); its code must
@@ -79,12 +83,28 @@ class Chat:
         show("C: ", data)
         self.sock.sendall(data)
 
+    def flood(self, chunk, n):
+        show("C: ", b"(up to %d times) " % n + chunk)
+        block, sent = chunk * max(1, 65536 // max(1, len(chunk))), 0
+        self.sock.settimeout(2)
+        try:
+            while sent < n * len(chunk):
+                part = block[:n * len(chunk) - sent]
+                self.sock.sendall(part)
+                sent += len(part)
+            print("# flood: all %d bytes taken" % sent, flush=True)
+        except socket.timeout:
+            print("# flood: the server stopped reading after about %d bytes"
+                  % sent, flush=True)
+        finally:
+            self.sock.settimeout(TIMEOUT)
+
     def fill(self):
         """Read more into buf; False at EOF or reset."""
         try:
             chunk = self.sock.recv(65536)
         except socket.timeout:
-            raise Mismatch("timeout after %.0f s waiting for the server"
+            raise Mismatch("timeout after %g s waiting for the server"
                            % TIMEOUT)
         except ConnectionResetError:
             chunk = b""
@@ -147,6 +167,9 @@ def run(chat, script):
             while n > 0:
                 chat.sock.sendall(chunk * min(step, n))
                 n -= step
+        elif word == b">flood":
+            n, _, what = rest.partition(b" ")
+            chat.flood(unescape(what), int(n))
         elif word == b">data":
             with open(rest, "rb") as f:
                 data = f.read()
@@ -164,7 +187,7 @@ def run(chat, script):
             end = time.time() + TIMEOUT
             while not os.path.exists(rest):
                 if time.time() > end:
-                    raise Mismatch("no file %s after %.0f s"
+                    raise Mismatch("no file %s after %g s"
                                    % (rest.decode(), TIMEOUT))
                 time.sleep(0.02)
         elif word == b"expect-close":
@@ -176,9 +199,12 @@ def run(chat, script):
 
 def main(argv):
     global TIMEOUT
-    args = argv[1:]
-    if len(args) >= 2 and args[0] == "-t":
-        TIMEOUT = float(args[1])
+    args, source = argv[1:], None
+    while len(args) >= 2 and args[0] in ("-t", "-s"):
+        if args[0] == "-t":
+            TIMEOUT = float(args[1])
+        else:
+            source = (args[1], 0)
         args = args[2:]
     if len(args) not in (1, 2) or ":" not in args[0]:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
@@ -190,7 +216,8 @@ def main(argv):
         with open(args[1], "rb") as f:
             script = f.read()
     try:
-        sock = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        sock = socket.create_connection((host, int(port)), timeout=TIMEOUT,
+                                        source_address=source)
     except OSError as e:
         print("smtp-chat: connect %s: %s" % (args[0], e), file=sys.stderr)
         return 2
