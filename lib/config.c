@@ -100,6 +100,11 @@ validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
 	struct listen_spec spec;
 
+	if (cfg_opt_size(opt) > KRING_MAX_LISTENERS) {
+		cfg_error(cfg, "listen: more than %d addresses",
+		    KRING_MAX_LISTENERS);
+		return -1;
+	}
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *v = cfg_opt_getnstr(opt, i);
 

@@ -51,6 +51,10 @@ refs_add(struct msginfo *mi, const char *id)
 		return;
 	for (size_t i = 0; i < mi->nrefs; i++) {
 		if (strcmp(mi->refs[i], id) == 0) {
+			/* Only In-Reply-To names an id twice: when it is not
+			 * the last of References, their order is off. */
+			if (i != mi->nrefs - 1)
+				mi->refs_unordered = true;
 			/* Move it to the end: the later mention wins. */
 			char *keep = mi->refs[i];
 
@@ -89,12 +93,15 @@ msginfo_read_refs(struct msginfo *mi, GMimeMessage *msg)
 		if (refs == NULL)
 			continue;
 		count = g_mime_references_length(refs);
-		/* Of In-Reply-To only the first id is the parent; the rest is
-		 * usually junk such as "<id>; from x on date". */
-		if (n == 1 && count > 1)
-			count = 1;
-		for (int i = 0; i < count; i++)
-			refs_add(mi, g_mime_references_get_message_id(refs, i));
+		for (int i = 0; i < count; i++) {
+			const char *id = g_mime_references_get_message_id(refs, i);
+
+			refs_add(mi, id);
+			/* Of In-Reply-To only the first real id is the parent;
+			 * the rest is junk such as "<id>; from x on date". */
+			if (n == 1 && ref_plausible(id))
+				break;
+		}
 		g_mime_references_free(refs);
 	}
 }
@@ -232,39 +239,40 @@ reply_prefix_len(const char *s)
 	return 0;
 }
 
-/* Skip white space and one "[tag]" at S. */
+/* Skip white space and any "[tag]"s at S (list tags go before or
+ * after "Re:", depending on the list manager). */
 static const char *
-skip_tag(const char *s)
+skip_tags(const char *s)
 {
-	while (g_ascii_isspace(*s))
-		s++;
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close != NULL && close[1] != '\0')
-			s = close + 1;
+	for (;;) {
 		while (g_ascii_isspace(*s))
 			s++;
+		if (*s != '[')
+			return s;
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] == '\0')
+			return s;	/* "[...]" is all there is: keep it */
+		s = close + 1;
 	}
-	return s;
 }
 
 bool
 subject_is_reply(const char *subject)
 {
-	return reply_prefix_len(skip_tag(subject)) > 0;
+	return reply_prefix_len(skip_tags(subject)) > 0;
 }
 
 char *
 subject_base(const char *subject)
 {
-	const char *s = skip_tag(subject);
+	const char *s = skip_tags(subject);
 	GString *out = g_string_new(NULL);
 	size_t n;
 	bool space = false;
 
 	while ((n = reply_prefix_len(s)) > 0)
-		s = skip_tag(s + n);
+		s = skip_tags(s + n);
 	for (; *s; s++) {
 		if (g_ascii_isspace(*s)) {
 			space = true;

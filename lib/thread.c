@@ -11,6 +11,7 @@
 
 #define NODE_F_OWN_PARENT 1u	/* parent set by the node's own message */
 #define WALK_MAX 10000		/* deeper than this counts as a loop */
+#define CLOCK_SKEW (12 * 3600)	/* seconds a parent may seem younger */
 #define NODE_KEY_MAX (4 + KRING_IDKEY_MAX + 65)
 
 struct node {
@@ -72,19 +73,24 @@ node_idkey(const struct node *n, size_t *len)
 	return (const char *)n->key + 4;
 }
 
-/* True when making PARENT the parent of CHILD would close a loop: CHILD
- * is PARENT or one of its ancestors. */
+/*
+ * Would making PARENT the parent of CHILD close a loop (CHILD is PARENT
+ * or one of its ancestors)?  When it would, *GUESSED is the first node on
+ * the way up whose parent was guessed from other messages' References
+ * (not set by its own message), if any: cutting that link breaks the
+ * loop without going against any message's own header.
+ */
 static int
 would_loop(struct store *st, MDB_txn *txn, const struct node *child,
-    const struct node *parent, bool *loop)
+    const struct node *parent, bool *loop, struct node *guessed)
 {
-	struct node cur;
+	char key[sizeof parent->parent];
+	struct node cur = *parent;
 	size_t len;
-	const char *key;
 	int rc;
 
 	*loop = true;
-	cur = *parent;
+	guessed->exists = false;
 	for (int depth = 0; depth < WALK_MAX; depth++) {
 		if (cur.keylen == child->keylen &&
 		    memcmp(cur.key, child->key, cur.keylen) == 0)
@@ -93,11 +99,11 @@ would_loop(struct store *st, MDB_txn *txn, const struct node *child,
 			*loop = false;
 			return 0;
 		}
-		key = cur.parent;
+		if (!guessed->exists && !(cur.rec.pad & NODE_F_OWN_PARENT))
+			*guessed = cur;
 		len = cur.plen;
-		char copy[sizeof cur.parent];
-		memcpy(copy, key, len);
-		if ((rc = node_load(st, txn, be32_get(child->key), copy, len,
+		memcpy(key, cur.parent, len);
+		if ((rc = node_load(st, txn, be32_get(child->key), key, len,
 		    &cur)) != 0)
 			return rc;
 		if (!cur.exists) {
@@ -105,7 +111,7 @@ would_loop(struct store *st, MDB_txn *txn, const struct node *child,
 			return 0;
 		}
 	}
-	return 0;
+	return 0;	/* too deep: treated as a loop */
 }
 
 static int
@@ -133,6 +139,31 @@ child_link(struct store *st, MDB_txn *txn, const struct node *parent_key_of,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* Could PARENT be what CHILD answers?  Not when both are here and the
+ * parent was written well after the child: References listed out of
+ * order by some mailers would otherwise turn threads upside down. */
+static bool
+guess_plausible(const struct node *child, const struct node *parent)
+{
+	return child->rec.msg == 0 || parent->rec.msg == 0 ||
+	    child->rec.date == 0 || parent->rec.date == 0 ||
+	    parent->rec.date <= child->rec.date + CLOCK_SKEW;
+}
+
+/* Make N a top node: drop its (guessed) parent. */
+static int
+node_unlink(struct store *st, MDB_txn *txn, struct node *n)
+{
+	int rc;
+
+	if (n->plen == 0)
+		return 0;
+	if ((rc = child_link(st, txn, NULL, n, false)) != 0)
+		return rc;
+	n->plen = 0;
+	return node_save(st, txn, n);
+}
+
 /*
  * Make PARENT the parent of CHILD.  OWN: the child's own message says so,
  * which overrides a parent guessed from other messages' References.
@@ -144,6 +175,7 @@ node_link(struct store *st, MDB_txn *txn, struct node *child,
 {
 	size_t plen;
 	const char *pkey = node_idkey(parent, &plen);
+	struct node guessed;
 	bool loop;
 	int rc;
 
@@ -155,8 +187,22 @@ node_link(struct store *st, MDB_txn *txn, struct node *child,
 	 * child is saved either way (the caller may have filled it in). */
 	if (child->plen > 0 && (!own || (child->rec.pad & NODE_F_OWN_PARENT)))
 		return node_save(st, txn, child);
-	if ((rc = would_loop(st, txn, child, parent, &loop)) != 0)
-		return rc;
+	if (!own && !guess_plausible(child, parent))
+		return node_save(st, txn, child);
+	for (int tries = 0; tries < 8; tries++) {
+		if ((rc = would_loop(st, txn, child, parent, &loop, &guessed)))
+			return rc;
+		if (!loop)
+			break;
+		/* A message's own header beats a guess: cut the guess. */
+		if (!own || !guessed.exists)
+			return node_save(st, txn, child);
+		if ((rc = node_unlink(st, txn, &guessed)) != 0)
+			return rc;
+		if (guessed.keylen == parent->keylen &&
+		    memcmp(guessed.key, parent->key, guessed.keylen) == 0)
+			parent->plen = 0;
+	}
 	if (loop)
 		return node_save(st, txn, child);
 	if (child->plen > 0 && (rc = child_link(st, txn, NULL, child, false)))
@@ -253,39 +299,104 @@ msg_set_thread(struct store *st, MDB_txn *txn, uint64_t msg, uint64_t thread)
 	return rc;
 }
 
+/*
+ * The values under KEY (8 bytes) in dupsort database DBI, copied: values
+ * from LMDB point into pages that the next write may change, and a merge
+ * writes to the same database it reads.  Free with g_ptr_array_unref().
+ */
+static int
+dups_copy(struct store *st, MDB_txn *txn, MDB_dbi dbi, uint64_t key,
+    GPtrArray **out)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	MDB_cursor *cur;
+	int rc;
+
+	be64_put(kb, key);
+	*out = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+	if ((rc = mdb_cursor_open(txn, dbi, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
+		g_ptr_array_add(*out, g_bytes_new(v.mv_data, v.mv_size));
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Delete every value under KEY in DBI. */
+static int
+dups_delete(struct store *st, MDB_txn *txn, MDB_dbi dbi, uint64_t key)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb };
+	int rc;
+
+	be64_put(kb, key);
+	rc = mdb_del(txn, dbi, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Add VALUE under KEY in dupsort DBI; *ADDED is set when it was new. */
+static int
+dup_add(MDB_txn *txn, MDB_dbi dbi, uint64_t key, const void *value,
+    size_t len, bool *added)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v = { len, (void *)value };
+	int rc;
+
+	be64_put(kb, key);
+	rc = mdb_put(txn, dbi, &k, &v, MDB_NODUPDATA);
+	*added = rc == 0;
+	return rc == MDB_KEYEXIST ? 0 : rc;
+}
+
 /* Add every participant of thread FROM to thread TO; count the new ones. */
 static int
 participants_move(struct store *st, MDB_txn *txn, uint64_t from, uint64_t to,
     uint64_t *added)
 {
-	unsigned char fk[8], tk[8];
-	MDB_val k = { 8, fk }, v, tkey = { 8, tk };
-	MDB_cursor *cur;
+	MDB_dbi dbi = st->dbi[DB_THREAD_PART];
+	GPtrArray *parts;
+	bool is_new;
 	int rc;
 
-	be64_put(fk, from);
-	be64_put(tk, to);
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_THREAD_PART], &cur)) != 0)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	while (rc == 0) {
-		MDB_val copy = v;
-		int prc = mdb_put(txn, st->dbi[DB_THREAD_PART], &tkey, &copy,
-		    MDB_NODUPDATA);
+	if ((rc = dups_copy(st, txn, dbi, from, &parts)) != 0)
+		goto out;
+	for (guint i = 0; i < parts->len; i++) {
+		gsize len;
+		const void *p = g_bytes_get_data(parts->pdata[i], &len);
 
-		if (prc == 0)
+		if ((rc = dup_add(txn, dbi, to, p, len, &is_new)) != 0)
+			goto out;
+		if (is_new)
 			(*added)++;
-		else if (prc != MDB_KEYEXIST) {
-			rc = prc;
-			break;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
 	}
-	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
+	rc = dups_delete(st, txn, dbi, from);
+out:
+	g_ptr_array_unref(parts);
+	return rc;
+}
+
+/* Relabel node IDKEY (of community COMM) into thread TO. */
+static int
+node_move(struct store *st, MDB_txn *txn, uint32_t comm, GBytes *idkey,
+    uint64_t to)
+{
+	gsize len;
+	const char *key = g_bytes_get_data(idkey, &len);
+	struct node n;
+	bool is_new;
+	int rc;
+
+	if ((rc = node_load(st, txn, comm, key, len, &n)) != 0)
 		return rc;
-	rc = mdb_del(txn, st->dbi[DB_THREAD_PART], &k, NULL);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	n.rec.thread = to;
+	if ((rc = node_save(st, txn, &n)) != 0 ||
+	    (n.rec.msg && (rc = msg_set_thread(st, txn, n.rec.msg, to))))
+		return rc;
+	return dup_add(txn, st->dbi[DB_THREAD_NODE], to, key, len, &is_new);
 }
 
 /*
@@ -296,50 +407,31 @@ static int
 thread_merge(struct store *st, MDB_txn *txn, uint32_t comm, uint64_t from,
     uint64_t to, struct thread_rec *trec)
 {
-	unsigned char fk[8], tk[8];
-	MDB_val k = { 8, fk }, v, tkey = { 8, tk };
 	struct thread_rec frec;
-	MDB_cursor *cur;
-	struct node n;
+	GPtrArray *nodes;
 	int rc;
 
-	be64_put(fk, from);
-	be64_put(tk, to);
 	if ((rc = thread_get(st, txn, from, &frec, NULL, NULL)) != 0)
 		return rc;
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_THREAD_NODE], &cur)) != 0)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
-	while (rc == 0) {
-		if ((rc = node_load(st, txn, comm, v.mv_data, v.mv_size, &n)))
-			break;
-		n.rec.thread = to;
-		if ((rc = node_save(st, txn, &n)) != 0 ||
-		    (n.rec.msg && (rc = msg_set_thread(st, txn, n.rec.msg, to))))
-			break;
-		MDB_val copy = { n.keylen - 4, n.key + 4 };
-		if ((rc = mdb_put(txn, st->dbi[DB_THREAD_NODE], &tkey, &copy,
-		    MDB_NODUPDATA)) != 0 && rc != MDB_KEYEXIST)
-			break;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP);
-	}
-	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
-		return rc;
-	if ((rc = mdb_del(txn, st->dbi[DB_THREAD_NODE], &k, NULL)) != 0 &&
-	    rc != MDB_NOTFOUND)
-		return rc;
-	if ((rc = participants_move(st, txn, from, to, &trec->participants)))
-		return rc;
-	if ((rc = mdb_del(txn, st->dbi[DB_THREAD], &k, NULL)) != 0)
-		return rc;
+	if ((rc = dups_copy(st, txn, st->dbi[DB_THREAD_NODE], from, &nodes)))
+		goto out;
+	for (guint i = 0; i < nodes->len; i++)
+		if ((rc = node_move(st, txn, comm, nodes->pdata[i], to)) != 0)
+			goto out;
+	if ((rc = dups_delete(st, txn, st->dbi[DB_THREAD_NODE], from)) != 0 ||
+	    (rc = participants_move(st, txn, from, to,
+	    &trec->participants)) != 0 ||
+	    (rc = dups_delete(st, txn, st->dbi[DB_THREAD], from)) != 0)
+		goto out;
 	trec->messages += frec.messages;
 	trec->nodes += frec.nodes;
 	if (frec.messages > 0 && (trec->first == 0 || frec.first < trec->first))
 		trec->first = frec.first;
 	if (frec.last > trec->last)
 		trec->last = frec.last;
-	return 0;
+out:
+	g_ptr_array_unref(nodes);
+	return rc;
 }
 
 /* Walk up from N to the top of its tree. */
@@ -524,6 +616,36 @@ thread_set_add(struct thread_set *ts, uint64_t id)
 	ts->ids[ts->n++] = id;
 }
 
+/* The original of replies that came first: every top of thread T goes
+ * under SELF. */
+static int
+adopt_tops(struct store *st, MDB_txn *txn, uint32_t comm, uint64_t t,
+    struct node *self)
+{
+	GPtrArray *keys;
+	struct node n;
+	int rc;
+
+	if ((rc = dups_copy(st, txn, st->dbi[DB_THREAD_NODE], t, &keys)) != 0)
+		goto out;
+	for (guint i = 0; i < keys->len; i++) {
+		gsize len;
+		const char *key = g_bytes_get_data(keys->pdata[i], &len);
+
+		if ((rc = node_load(st, txn, comm, key, len, &n)) != 0)
+			goto out;
+		bool is_self = n.keylen == self->keylen &&
+		    memcmp(n.key, self->key, n.keylen) == 0;
+
+		if (n.exists && n.plen == 0 && !is_self &&
+		    (rc = node_link(st, txn, &n, self, false)) != 0)
+			goto out;
+	}
+out:
+	g_ptr_array_unref(keys);
+	return rc;
+}
+
 /*
  * Subject fallback, for a message with neither In-Reply-To nor
  * References.  A reply-prefixed one joins the thread of its base subject;
@@ -546,17 +668,20 @@ thread_by_subject(struct store *st, MDB_txn *txn, uint32_t comm,
 	if ((rc = subject_lookup(st, txn, comm, base, se)) != 0 || !se->found)
 		goto out;
 	if (reply) {
-		if ((rc = thread_top_node(st, txn, comm, se->thread, &top)) != 0)
-			goto out;
-		if (self->plen == 0 && (rc = node_link(st, txn, self, &top,
-		    false)) != 0)
-			goto out;
+		/* Under the original; beside other replies while it is
+		 * not here yet. */
+		if (!(se->flags & SUBJ_F_ORPHAN_REPLY)) {
+			if ((rc = thread_top_node(st, txn, comm, se->thread,
+			    &top)) != 0)
+				goto out;
+			if (self->plen == 0 &&
+			    (rc = node_link(st, txn, self, &top, false)) != 0)
+				goto out;
+		}
 		thread_set_add(ts, se->thread);
 	} else if (se->flags & SUBJ_F_ORPHAN_REPLY) {
-		if ((rc = thread_top_node(st, txn, comm, se->thread, &top)) != 0)
-			goto out;
 		if ((rc = node_save(st, txn, self)) != 0 ||
-		    (rc = node_link(st, txn, &top, self, false)) != 0)
+		    (rc = adopt_tops(st, txn, comm, se->thread, self)) != 0)
 			goto out;
 		thread_set_add(ts, se->thread);
 	}
@@ -602,8 +727,17 @@ node_join(struct store *st, MDB_txn *txn, struct node *n, uint64_t t,
 	MDB_val k = { 8, tk }, v = { n->keylen - 4, n->key + 4 };
 	int rc;
 
-	if (n->rec.thread == t && n->exists)
-		return 0;
+	if (n->exists) {
+		/* Links made since it was loaded may have changed it. */
+		char key[KRING_IDKEY_MAX + 65];
+		size_t len = n->keylen - 4;
+
+		memcpy(key, n->key + 4, len);
+		if ((rc = node_load(st, txn, be32_get(n->key), key, len, n)))
+			return rc;
+		if (n->rec.thread == t)
+			return 0;
+	}
 	n->rec.thread = t;
 	be64_put(tk, t);
 	if ((rc = node_save(st, txn, n)) != 0)
@@ -635,14 +769,65 @@ participant_add(struct store *st, MDB_txn *txn, uint64_t t, const char *addr,
 	return rc == MDB_KEYEXIST ? 0 : rc;
 }
 
-/* Link SELF and its references NODES[0..N-1] as the headers say. */
+/*
+ * SELF has just become a real message: drop guessed links around it that
+ * its date shows to be wrong (its guessed parent, its guessed children).
+ */
+static int
+recheck_guesses(struct store *st, MDB_txn *txn, struct node *self)
+{
+	char key[KRING_IDKEY_MAX + 65];
+	GPtrArray *kids = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_bytes_unref);
+	MDB_val k = { self->keylen, self->key }, v;
+	struct node up, kid;
+	MDB_cursor *cur;
+	int rc;
+
+	if (self->plen > 0 && !(self->rec.pad & NODE_F_OWN_PARENT)) {
+		memcpy(key, self->parent, self->plen);
+		if ((rc = node_load(st, txn, be32_get(self->key), key,
+		    self->plen, &up)) != 0)
+			goto out;
+		if (up.exists && !guess_plausible(self, &up) &&
+		    (rc = node_unlink(st, txn, self)) != 0)
+			goto out;
+	}
+	/* Copy the children first: unlinking writes to DB_CHILD. */
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHILD], &cur)) != 0)
+		goto out;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP))
+		g_ptr_array_add(kids, g_bytes_new(v.mv_data, v.mv_size));
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	for (guint i = 0; i < kids->len && rc == 0; i++) {
+		gsize len;
+		const char *kk = g_bytes_get_data(kids->pdata[i], &len);
+
+		if ((rc = node_load(st, txn, be32_get(self->key), kk, len,
+		    &kid)) != 0)
+			break;
+		if (kid.exists && !(kid.rec.pad & NODE_F_OWN_PARENT) &&
+		    !guess_plausible(&kid, self))
+			rc = node_unlink(st, txn, &kid);
+	}
+out:
+	g_ptr_array_unref(kids);
+	return rc;
+}
+
+/* Link SELF and its references NODES[0..N-1] as the headers say; the
+ * References chain only when its order can be trusted. */
 static int
 thread_link_refs(struct store *st, MDB_txn *txn, struct node *nodes, size_t n,
-    struct node *self)
+    struct node *self, bool chain)
 {
 	int rc;
 
-	for (size_t i = 1; i < n; i++)
+	for (size_t i = 1; chain && i < n; i++)
 		if ((rc = node_link(st, txn, &nodes[i], &nodes[i - 1], false)))
 			return rc;
 	if (n > 0)
@@ -694,7 +879,10 @@ thread_add(struct store *st, MDB_txn *txn, uint32_t comm, uint64_t msg_id,
 	}
 	self->rec.msg = msg_id;
 	self->rec.date = mi->has_date ? mi->date : time;
-	if ((rc = thread_link_refs(st, txn, nodes, mi->nrefs, self)) != 0)
+	if (self->exists && (rc = recheck_guesses(st, txn, self)) != 0)
+		goto out;
+	if ((rc = thread_link_refs(st, txn, nodes, mi->nrefs, self,
+	    !mi->refs_unordered)) != 0)
 		goto out;
 	if (mi->nrefs == 0 && (rc = thread_by_subject(st, txn, comm, mi, self,
 	    &ts, &se)) != 0)

@@ -81,8 +81,8 @@ import_one(struct import *im, const char *where, long n, const char *data,
 		skip(im, where, n, "empty");
 		return;
 	}
-	if (body == 0) {
-		skip(im, where, n, "no header");
+	if (body <= 2 && (data[0] == '\n' || data[0] == '\r')) {
+		skip(im, where, n, "no header (starts with an empty line)");
 		return;
 	}
 	if ((long)len > im->max_size) {

@@ -16,6 +16,8 @@ struct msginfo {
 	bool derived_id;	/* message_id was derived, not received */
 	char *refs[MSGINFO_MAX_REFS];	/* References, then In-Reply-To, oldest first */
 	size_t nrefs;
+	bool refs_unordered;	/* In-Reply-To was in References, not last:
+				 * their order cannot be trusted */
 	char *subject;		/* decoded UTF-8, "" when absent */
 	char *from;		/* lower-case address of the first From, "" if none */
 	int64_t date;		/* Date header, Unix UTC; 0 when absent or bad */

@@ -11,7 +11,8 @@ Debian's python3 only (no PyPI).  Subcommands:
       MAX-PER-CLIENT messages or MAX-SECONDS.  Each message has its own
       Message-ID and a random, dot-stuffed body of varying size; within a
       client most messages reply to an earlier one of the same client
-      (In-Reply-To and References), so each client makes one thread.
+      (In-Reply-To, and References: the parent's plus the parent), so a
+      client makes a thread or two; the rest start a thread.
       Writes, under D:
         msg/NAME.eml  the exact message bytes (what the store must hold
                       after our Received line); NAME is the Message-ID
@@ -20,6 +21,7 @@ Debian's python3 only (no PyPI).  Subcommands:
         acked.T       every Message-ID that got 2xx after the final dot
         other.T       replies that were neither 2xx nor a dropped
                       connection ("<id> <reply>"), expected empty
+        started.T     made once every client has begun its first DATA
       Exit 0 unless something other than the server going away failed.
 
   send --port P --dir D [--clients 6] IDFILE...
@@ -27,17 +29,19 @@ Debian's python3 only (no PyPI).  Subcommands:
       each must get 250.  Exit 1 otherwise, naming the failures.
 
   verify --store S --dir D [--jobs 4] --acked FILE --sent FILE
+         [--missing OUT]
       Every id in ACKED must be in the store (`kring show -s S '<id>'`)
       and byte-identical after the Received line; an id in SENT but not
       in ACKED may be missing, but if stored it must be identical too.
-      Prints "stored N" (the sent ids found) and "missing-unacked M".
+      Prints "sent S acked A stored N missing-unacked M" (N: the ids of
+      SENT found); OUT gets the ids of SENT not found, one a line.
 
-  census --store S
-      Walk the whole store with the kring tools: `kring threads --json`
-      for the threads, `kring thread --json ID` for the messages of each,
-      and `kring stats --json`.  Fails when a Message-ID or a store id is
-      stored more than once, or when the counts disagree; prints
-      "messages N threads T".
+  census --store S [--expect N] [--full] [IDFILE...]
+      Count with the kring tools: `kring stats --json` and the threads of
+      `kring threads --json` must agree (and be N messages); with --full
+      also walk each thread (`kring thread --json ID`): no Message-ID and
+      no store id may be there twice, and (with IDFILEs) every stored
+      Message-ID must be one we sent.  Prints "messages N threads T".
 """
 
 import argparse
@@ -127,56 +131,71 @@ def dot_stuff(msg):
 
 # ---- messages -------------------------------------------------------------
 
-ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-TEXT = ALNUM + " " * 10 + ".,;:!?-()'\"/"
+TEXT = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+        + " " * 12 + ".,;:!?-()'\"/")
 
 
-def body_line(rng):
-    r = rng.random()
-    if r < 0.04:
-        return "."			# a lone dot: must be stuffed
-    if r < 0.08:
-        return ".." + "".join(rng.choice(TEXT) for _ in range(rng.randint(0, 20)))
-    if r < 0.12:
-        return "." + "".join(rng.choice(TEXT) for _ in range(rng.randint(1, 60)))
-    if r < 0.15:
-        return ""
-    if r < 0.17:
-        return "From the desk of " + rng.choice(["Anna", "Bart", "Chloé"])
-    if r < 0.19:
-        return "Grüße, ½ € — ok"
-    n = rng.choice([rng.randint(1, 78), rng.randint(1, 78), rng.randint(100, 990)])
-    return "".join(rng.choice(TEXT) for _ in range(n)).rstrip() or "x"
+class Bodies:
+    """Random body lines, cheaply: slices of a random text pool."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.pool = "".join(rng.choices(TEXT, k=1 << 16))
+
+    def text(self, n):
+        at = self.rng.randrange(len(self.pool) - n)
+        return self.pool[at:at + n].rstrip() or "x"
+
+    def line(self):
+        rng = self.rng
+        r = rng.random()
+        if r < 0.04:
+            return "."			# a lone dot: must be stuffed
+        if r < 0.08:
+            return ".." + self.text(rng.randint(1, 20))
+        if r < 0.12:
+            return "." + self.text(rng.randint(1, 60))
+        if r < 0.15:
+            return ""
+        if r < 0.17:
+            return "From the desk of " + rng.choice(["Anna", "Bart", "Chloé"])
+        if r < 0.19:
+            return "Grüße, ½ € — ok"
+        if r < 0.22:
+            return self.text(rng.randint(100, 990))
+        return self.text(rng.randint(1, 78))
+
+    def size(self):
+        """Mostly small, some large: 50 bytes to about 200 KB."""
+        r = self.rng.random()
+        if r < 0.6:
+            return self.rng.randint(50, 2000)
+        if r < 0.9:
+            return self.rng.randint(2000, 20000)
+        return self.rng.randint(20000, 200000)
 
 
-def body_size(rng):
-    """Mostly small, some large: 50 bytes to about 200 KB."""
-    r = rng.random()
-    if r < 0.6:
-        return rng.randint(50, 2000)
-    if r < 0.9:
-        return rng.randint(2000, 20000)
-    return rng.randint(20000, 200000)
-
-
-def make_message(rng, msgid, parents, subject, client):
-    want = body_size(rng)
+def make_message(bodies, msgid, refs, subject, client):
+    """The message (bytes, CRLF).  REFS: the parent's References plus the
+    parent, oldest first (RFC 5322 3.6.4); empty for a thread's start."""
+    rng = bodies.rng
+    want = bodies.size()
     lines = []
     size = 0
     while size < want:
-        ln = body_line(rng)
+        ln = bodies.line()
         lines.append(ln)
         size += len(ln) + 2
     hdr = [
         "From: Client %d <client%d@example.net>" % (client, client),
         "To: %s" % RCPT,
-        "Subject: %s%s" % ("Re: " if parents else "", subject),
+        "Subject: %s%s" % ("Re: " if refs else "", subject),
         "Date: Sun, 22 Nov 2026 10:%02d:%02d +0100" % (rng.randint(0, 59), rng.randint(0, 59)),
         "Message-ID: <%s>" % msgid,
     ]
-    if parents:
-        hdr.append("In-Reply-To: <%s>" % parents[-1])
-        hdr.append("References: " + " ".join("<%s>" % p for p in parents[-8:]))
+    if refs:
+        hdr.append("In-Reply-To: <%s>" % refs[-1])
+        hdr.append("References: " + " ".join("<%s>" % p for p in refs))
     hdr.append("MIME-Version: 1.0")
     hdr.append("Content-Type: text/plain; charset=utf-8")
     hdr.append("Content-Transfer-Encoding: 8bit")
@@ -191,10 +210,22 @@ def safe_name(msgid):
 # ---- blast -----------------------------------------------------------------
 
 class Recorder:
-    def __init__(self, d, tag):
+    def __init__(self, d, tag, clients):
         self.lock = threading.Lock()
         self.files = {k: open(os.path.join(d, "%s.%s" % (k, tag)), "a")
                       for k in ("sent", "acked", "other")}
+        self.started_path = os.path.join(d, "started." + tag)
+        self.waiting = set(range(1, clients + 1))
+
+    def started(self, client):
+        """CLIENT is sending its first data; when every client is, say so
+        in the file started.TAG (the test waits for it)."""
+        with self.lock:
+            if client in self.waiting:
+                self.waiting.discard(client)
+                if not self.waiting:
+                    with open(self.started_path, "w") as f:
+                        f.write("started\n")
 
     def note(self, what, text):
         with self.lock:
@@ -209,8 +240,10 @@ class Recorder:
 
 def blast_client(args, client, rec, deadline, errors):
     rng = random.Random("%s/%s/%d" % (args.seed, args.tag, client))
+    bodies = Bodies(rng)
     subject = "crash %s client %d %08x" % (args.tag, client, rng.getrandbits(32))
     ids = []			# this client's ids so far: parents for replies
+    refs_of = {}		# id -> its References
     n = 0
     while n < args.max_per_client and time.monotonic() < deadline:
         try:
@@ -232,11 +265,14 @@ def blast_client(args, client, rec, deadline, errors):
                 n += 1
                 msgid = "crash.%s.c%d.n%d.%08x@kring.test" % (
                     args.tag, client, n, rng.getrandbits(32))
-                parents = []
-                if ids and rng.random() < 0.9:
-                    p = rng.randrange(len(ids))
-                    parents = ids[max(0, p - 3):p + 1]
-                msg = make_message(rng, msgid, parents, subject, client)
+                refs = []
+                if ids and rng.random() < 0.95:
+                    parent = rng.choice(ids)
+                    refs = refs_of[parent] + [parent]
+                    if len(refs) > 10:	# keep the first and the last few
+                        refs = refs[:1] + refs[-9:]
+                refs_of[msgid] = refs
+                msg = make_message(bodies, msgid, refs, subject, client)
                 with open(os.path.join(args.dir, "msg", safe_name(msgid) + ".eml"), "wb") as f:
                     f.write(msg)
                 ids.append(msgid)
@@ -253,6 +289,7 @@ def blast_client(args, client, rec, deadline, errors):
                     rec.note("other", "<%s> DATA %s" % (msgid, text))
                     return
                 rec.note("sent", "<%s>" % msgid)
+                rec.started(client)
                 c.send(dot_stuff(msg))
                 code, text = c.reply()
                 if 200 <= code < 300:
@@ -274,7 +311,7 @@ def blast_client(args, client, rec, deadline, errors):
 
 def cmd_blast(args):
     os.makedirs(os.path.join(args.dir, "msg"), exist_ok=True)
-    rec = Recorder(args.dir, args.tag)
+    rec = Recorder(args.dir, args.tag, args.clients)
     deadline = time.monotonic() + args.max_seconds
     errors = []
     threads = [threading.Thread(target=blast_client,
@@ -311,6 +348,13 @@ def load_msg(d, msgid):
 
 
 def send_some(args, ids, bad):
+    try:
+        send_these(args, ids, bad)
+    except Exception as e:  # noqa: BLE001 - a dropped connection, or worse
+        bad.append("connection failed: %r" % e)
+
+
+def send_these(args, ids, bad):
     c = Conn(args.port)
     try:
         code, text = c.reply()
@@ -394,6 +438,11 @@ def cmd_verify(args):
         results = list(ex.map(lambda i: check_one(args, i, i in acked), sent))
     errors = [r for r in results if r not in (None, "ok")]
     stored = sum(1 for r in results if r == "ok")
+    if args.missing:
+        with open(args.missing, "w") as f:
+            for i, r in zip(sent, results):
+                if r is None:
+                    f.write(i + "\n")
     for e in errors:
         sys.stderr.write("%s\n" % e)
     print("sent %d acked %d stored %d missing-unacked %d" % (
@@ -414,40 +463,57 @@ def cmd_census(args):
     comm = [s for s in stats if s["community"] == "kring"]
     if len(comm) != 1:
         fail("kring stats: no community kring: %r" % stats)
+    stats = comm[0]
     threads = json_lines(kring("threads", "-s", args.store, "--community",
                                "kring", "--json"), "kring threads")
-    with ThreadPoolExecutor(max_workers=args.jobs) as ex:
-        trees = list(ex.map(lambda t: json_lines(
-            kring("thread", "-s", args.store, "--json", str(t["id"])),
-            "kring thread %s" % t["id"]), threads))
-    by_msgid = {}
-    by_storeid = {}
     errors = []
-    for t, nodes in zip(threads, trees):
-        real = [n for n in nodes if n.get("id") is not None]
-        if len(real) != t["messages"]:
-            errors.append("thread %s: kring threads says %d messages, "
-                          "kring thread shows %d" % (t["id"], t["messages"], len(real)))
-        for n in real:
-            by_msgid.setdefault(n["message_id"], []).append(n["id"])
-            by_storeid.setdefault(n["id"], []).append(n["message_id"])
-    for k, v in by_msgid.items():
-        if len(v) > 1:
-            errors.append("Message-ID %s stored %d times: ids %s" % (k, len(v), v))
-    for k, v in by_storeid.items():
-        if len(v) > 1:
-            errors.append("store id %s in %d places: %s" % (k, len(v), v))
     total = sum(t["messages"] for t in threads)
-    if comm[0]["messages"] != total or total != len(by_msgid):
-        errors.append("counts differ: kring stats %d messages, threads sum %d, "
-                      "distinct Message-IDs %d" % (comm[0]["messages"], total,
-                                                   len(by_msgid)))
-    if comm[0]["threads"] != len(threads):
-        errors.append("kring stats %d threads, kring threads lists %d" % (
-            comm[0]["threads"], len(threads)))
+    if stats["messages"] != total:
+        errors.append("kring stats says %d messages, the threads of kring "
+                      "threads add up to %d" % (stats["messages"], total))
+    if stats["threads"] != len(threads):
+        errors.append("kring stats says %d threads, kring threads lists %d" % (
+            stats["threads"], len(threads)))
+    if args.expect is not None and stats["messages"] != args.expect:
+        errors.append("kring stats says %d messages, expected %d distinct "
+                      "Message-IDs" % (stats["messages"], args.expect))
+    distinct = None
+    if args.full:
+        with ThreadPoolExecutor(max_workers=args.jobs) as ex:
+            trees = list(ex.map(lambda t: json_lines(
+                kring("thread", "-s", args.store, "--json", str(t["id"])),
+                "kring thread %s" % t["id"]), threads))
+        by_msgid = {}
+        by_storeid = {}
+        for t, nodes in zip(threads, trees):
+            real = [n for n in nodes if n.get("id") is not None]
+            if len(real) != t["messages"]:
+                errors.append("thread %s: kring threads says %d messages, "
+                              "kring thread shows %d" % (t["id"], t["messages"],
+                                                         len(real)))
+            for n in real:
+                by_msgid.setdefault(n["message_id"], []).append(n["id"])
+                by_storeid.setdefault(n["id"], []).append(n["message_id"])
+        for k, v in by_msgid.items():
+            if len(v) > 1:
+                errors.append("Message-ID %s stored %d times: ids %s" % (k, len(v), v))
+        for k, v in by_storeid.items():
+            if len(v) > 1:
+                errors.append("store id %s in %d places: %s" % (k, len(v), v))
+        distinct = len(by_msgid)
+        if distinct != stats["messages"]:
+            errors.append("kring stats says %d messages, the threads hold %d "
+                          "distinct Message-IDs" % (stats["messages"], distinct))
+        if args.ids:
+            want = set(read_ids(args.ids))
+            extra = set(by_msgid) - want
+            if extra:
+                errors.append("stored but never sent: %s" % sorted(extra)[:5])
     for e in errors:
         sys.stderr.write("census: %s\n" % e)
-    print("messages %d threads %d" % (len(by_msgid), len(threads)))
+    print("messages %d threads %d%s" % (
+        stats["messages"], len(threads),
+        "" if distinct is None else " distinct %d" % distinct))
     return 1 if errors else 0
 
 
@@ -472,10 +538,16 @@ def main():
     v.add_argument("--dir", required=True)
     v.add_argument("--acked", required=True)
     v.add_argument("--sent", required=True)
+    v.add_argument("--missing", help="write the ids not stored here")
     v.add_argument("--jobs", type=int, default=4)
     c = sub.add_parser("census")
     c.add_argument("--store", required=True)
+    c.add_argument("--expect", type=int, help="messages there must be")
+    c.add_argument("--full", action="store_true",
+                   help="walk every thread: no Message-ID twice")
     c.add_argument("--jobs", type=int, default=4)
+    c.add_argument("ids", nargs="*", help="with --full: files of the ids "
+                   "that may be stored")
     args = ap.parse_args()
     return {"blast": cmd_blast, "send": cmd_send, "verify": cmd_verify,
             "census": cmd_census}[args.cmd](args)
