@@ -16,6 +16,7 @@
 
 struct tnode {
 	char *idkey;
+	char *shown;		/* the Message-ID (idkeys of long ones are hashes) */
 	char *parent;		/* idkey, or NULL */
 	struct node_rec rec;
 	GPtrArray *children;	/* struct tnode * */
@@ -39,6 +40,7 @@ tnode_free(gpointer p)
 	struct tnode *n = p;
 
 	g_free(n->idkey);
+	g_free(n->shown);
 	g_free(n->parent);
 	g_ptr_array_free(n->children, TRUE);
 	g_free(n);
@@ -59,13 +61,13 @@ static void
 print_node_json(const struct tnode *n, const struct tnode *parent, int depth)
 {
 	GString *out = g_string_new("{\"message_id\":");
-	char *id = g_strdup_printf("<%s>", n->idkey);
+	char *id = g_strdup_printf("<%s>", n->shown);
 
 	json_string(out, id, strlen(id));
 	g_free(id);
 	g_string_append(out, ",\"parent\":");
 	if (parent != NULL) {
-		id = g_strdup_printf("<%s>", parent->idkey);
+		id = g_strdup_printf("<%s>", parent->shown);
 		json_string(out, id, strlen(id));
 		g_free(id);
 	} else
@@ -86,6 +88,10 @@ print_node(struct cli *cli, MDB_txn *txn, struct tnode *n,
 	struct msg_view mv;
 	char date[32];
 
+	/* A placeholder with nothing below it says nothing (JWZ drops
+	 * such empty containers). */
+	if (n->rec.msg == 0 && n->children->len == 0)
+		return;
 	if (cli->json)
 		print_node_json(n, parent, depth);
 	else if (n->rec.msg != 0 && store_msg_get(&cli->st, txn, n->rec.msg, &mv) == 0) {
@@ -97,7 +103,7 @@ print_node(struct cli *cli, MDB_txn *txn, struct tnode *n,
 		    mv.message_id);
 		g_free(subj);
 	} else {
-		printf("%*s[not here]  <%s>\n", depth * 2, "", n->idkey);
+		printf("%*s[not here]  <%s>\n", depth * 2, "", n->shown);
 	}
 	g_ptr_array_sort(n->children, by_date);
 	for (guint i = 0; i < n->children->len; i++)
@@ -113,6 +119,7 @@ load_nodes(struct cli *cli, MDB_txn *txn, uint32_t comm, uint64_t id,
 	MDB_val k = { 8, kb }, v;
 	MDB_cursor *cur;
 	char parent[KRING_IDKEY_MAX + 65];
+	struct msg_view mv;
 	size_t plen;
 	int rc;
 
@@ -128,6 +135,12 @@ load_nodes(struct cli *cli, MDB_txn *txn, uint32_t comm, uint64_t id,
 		if (thread_node_get(&cli->st, txn, comm, v.mv_data, v.mv_size,
 		    &n->rec, parent, &plen) == 0 && plen > 0)
 			n->parent = g_strndup(parent, plen);
+		n->shown = g_strdup(n->idkey);
+		if (n->rec.msg != 0 && store_msg_get(&cli->st, txn, n->rec.msg,
+		    &mv) == 0) {
+			g_free(n->shown);
+			n->shown = g_strdup(mv.message_id);
+		}
 		g_hash_table_insert(nodes, n->idkey, n);
 	}
 	if (rc != MDB_NOTFOUND)
