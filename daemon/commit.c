@@ -27,6 +27,11 @@ struct committer {
 	long batch_max;
 };
 
+/* Zeros kept written ahead of the store's last page (see
+ * store_preallocate): 4 MiB at least, 8 MiB at a time. */
+#define PREALLOC_AHEAD (4u << 20)
+#define PREALLOC_CHUNK (8u << 20)
+
 /* The stop marker: a job pointer no one else uses. */
 static struct commit_job stop_marker;
 
@@ -103,6 +108,11 @@ batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		g_async_queue_push(c->done, jobs[i]);
 	event_active(c->done_ev, EV_READ, 0);
+	/* Between transactions: room ahead for the next commits.  A failure
+	 * (disk full) only costs speed; the next commit reports it. */
+	if ((rc = store_preallocate(&c->srv->store, PREALLOC_AHEAD,
+	    PREALLOC_CHUNK)) != 0)
+		log_debug("preallocate: %s", strerror(rc));
 }
 
 static gpointer

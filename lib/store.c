@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "kring/store.h"
@@ -166,6 +167,39 @@ int
 store_begin(struct store *st, bool write, MDB_txn **txn)
 {
 	return mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, txn);
+}
+
+int
+store_preallocate(struct store *st, size_t ahead, size_t chunk)
+{
+	static const char zeros[1 << 16];
+	MDB_envinfo info;
+	MDB_stat stat;
+	struct stat sb;
+	off_t used, end, target;
+	int fd;
+
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &stat) != 0 ||
+	    mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
+		return EIO;
+	used = (off_t)(info.me_last_pgno + 1) * stat.ms_psize;
+	if (sb.st_size - used >= (off_t)ahead)
+		return 0;
+	target = sb.st_size + (off_t)chunk;
+	if (target > (off_t)info.me_mapsize)
+		target = (off_t)info.me_mapsize;
+	/* Only past the end of the file: LMDB has written nothing there. */
+	for (end = sb.st_size; end < target; ) {
+		size_t n = (size_t)(target - end) < sizeof zeros ?
+		    (size_t)(target - end) : sizeof zeros;
+		ssize_t w = pwrite(fd, zeros, n, end);
+
+		if (w < 0)
+			return errno;
+		end += w;
+	}
+	return fdatasync(fd) == 0 ? 0 : errno;
 }
 
 size_t

@@ -60,7 +60,8 @@ while [ $r -le "$ROUNDS" ]; do
 			--clients 6 --max-per-client 50 --max-seconds 20 \
 			2>blast.err.$r &
 		blast_pid=$! &&
-		wait_for_file d/started.r$r $blast_pid &&
+		{ wait_for_file d/started.r$r $blast_pid ||
+			{ cat blast.err.$r d/other.r$r; false; }; } &&
 		sleep "$delay" &&
 		{ kill -0 $KRINGD_PID || { echo "kringd died by itself"; false; }; } &&
 		kringd_kill9 &&

@@ -97,6 +97,15 @@ void store_close(struct store *st);
 
 int store_begin(struct store *st, bool write, MDB_txn **txn);
 
+/*
+ * Keep at least AHEAD bytes of zeros written past the last page in use,
+ * adding CHUNK at a time (never past the map size).  A commit that does
+ * not grow the file makes the file system journal nothing, so fsync is
+ * cheaper.  Call only with no write transaction open, from the thread
+ * that writes.  Returns 0 or an errno code.
+ */
+int store_preallocate(struct store *st, size_t ahead, size_t chunk);
+
 /* Fill KEY (size KRING_IDKEY_MAX+65) with the idkey of MSGID; return len. */
 size_t store_idkey(const char *msgid, char *key);
 
