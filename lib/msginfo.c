@@ -1,7 +1,10 @@
 /*
  * msginfo.c: read what threading and the store need from a message's
- * header, with gmime.  Only the header block is handed to gmime: the body
- * is stored as it came and is parsed later by the tools that show it.
+ * header.  Only the six fields kring uses are picked out of the header
+ * block (unfolded, first of each), and each is decoded with gmime's own
+ * field parsers; building a whole GMimeMessage would cost most of the
+ * ingest time.  The body is stored as it came and parsed later by the
+ * tools that show it.
  * Untrusted input: nothing here trusts a length or a count from the mail.
  */
 #include <string.h>
@@ -74,16 +77,102 @@ refs_add(struct msginfo *mi, const char *id)
 	mi->refs[mi->nrefs++] = g_strdup(id);
 }
 
+enum field { F_MESSAGE_ID, F_REFERENCES, F_IN_REPLY_TO, F_SUBJECT, F_FROM,
+    F_DATE, F__COUNT };
+
+static const char *const field_names[F__COUNT] = {
+	"Message-ID", "References", "In-Reply-To", "Subject", "From", "Date",
+};
+
+/* The header fields kring reads: unfolded values, NULL when absent. */
+struct fields {
+	char *value[F__COUNT];
+};
+
+/* Which wanted field NAME (LEN bytes) is, or F__COUNT. */
+static enum field
+field_lookup(const char *name, size_t len)
+{
+	for (int f = 0; f < F__COUNT; f++)
+		if (strlen(field_names[f]) == len &&
+		    g_ascii_strncasecmp(name, field_names[f], len) == 0)
+			return (enum field)f;
+	return F__COUNT;
+}
+
+/* The value from P (after the colon) to the end of the field, unfolded:
+ * line breaks before white space dropped, ends trimmed.  *NEXT gets the
+ * start of the next field. */
+static char *
+field_value(const char *p, const char *end, const char **next)
+{
+	GString *v = g_string_new(NULL);
+
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+
+		if (stop > p && stop[-1] == '\r')
+			stop--;
+		g_string_append_len(v, p, stop - p);
+		p = nl ? nl + 1 : end;
+		if (p >= end || (*p != ' ' && *p != '\t'))
+			break;
+	}
+	*next = p;
+	return g_strstrip(g_string_free(v, FALSE));
+}
+
+/* Pick the wanted fields out of the header block RAW[0..LEN). */
+static void
+fields_scan(const char *raw, size_t len, struct fields *fs)
+{
+	const char *p = raw, *end = raw + msg_body_offset(raw, len);
+
+	memset(fs, 0, sizeof *fs);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		const char *colon = memchr(p, ':', (size_t)(eol - p));
+		size_t nlen;
+		enum field f;
+
+		if (eol == p || (eol == p + 1 && *p == '\r'))
+			break;		/* the empty line */
+		nlen = colon ? (size_t)(colon - p) : 0;
+		while (nlen > 0 && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+			nlen--;
+		f = colon ? field_lookup(p, nlen) : F__COUNT;
+		if (f != F__COUNT && fs->value[f] == NULL) {
+			fs->value[f] = field_value(colon + 1, end, &p);
+			continue;
+		}
+		/* Not wanted, a repeat, or not a field ("From " lines): skip
+		 * it with its continuation lines. */
+		p = nl ? nl + 1 : end;
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			p = nl ? nl + 1 : end;
+		}
+	}
+}
+
+static void
+fields_release(struct fields *fs)
+{
+	for (int f = 0; f < F__COUNT; f++)
+		g_free(fs->value[f]);
+}
+
 /* References oldest first, then In-Reply-To: so the last one is the
  * parent, and In-Reply-To decides it when both are present. */
 static void
-msginfo_read_refs(struct msginfo *mi, GMimeMessage *msg)
+msginfo_read_refs(struct msginfo *mi, const struct fields *fs)
 {
-	const char *names[] = { "References", "In-Reply-To" };
+	const enum field order[] = { F_REFERENCES, F_IN_REPLY_TO };
 
-	for (size_t n = 0; n < G_N_ELEMENTS(names); n++) {
-		const char *text = g_mime_object_get_header(GMIME_OBJECT(msg),
-		    names[n]);
+	for (size_t n = 0; n < G_N_ELEMENTS(order); n++) {
+		const char *text = fs->value[order[n]];
 		GMimeReferences *refs;
 		int count;
 
@@ -107,11 +196,13 @@ msginfo_read_refs(struct msginfo *mi, GMimeMessage *msg)
 }
 
 static void
-msginfo_read_from(struct msginfo *mi, GMimeMessage *msg)
+msginfo_read_from(struct msginfo *mi, const char *text)
 {
-	InternetAddressList *list = g_mime_message_get_from(msg);
+	InternetAddressList *list;
 
-	for (int i = 0; list && i < internet_address_list_length(list); i++) {
+	if (text == NULL || (list = internet_address_list_parse(NULL, text)) == NULL)
+		return;
+	for (int i = 0; i < internet_address_list_length(list); i++) {
 		InternetAddress *a = internet_address_list_get_address(list, i);
 
 		if (INTERNET_ADDRESS_IS_MAILBOX(a)) {
@@ -121,10 +212,11 @@ msginfo_read_from(struct msginfo *mi, GMimeMessage *msg)
 			if (addr != NULL && *addr != '\0') {
 				g_free(mi->from);
 				mi->from = ascii_lower(g_strdup(addr));
-				return;
+				break;
 			}
 		}
 	}
+	g_object_unref(list);
 }
 
 /*
@@ -132,16 +224,15 @@ msginfo_read_from(struct msginfo *mi, GMimeMessage *msg)
  * re-import keeps the same: From, Date, Subject and the body.
  */
 static char *
-msginfo_derive_id(const char *raw, size_t len, GMimeMessage *msg)
+msginfo_derive_id(const char *raw, size_t len, const struct fields *fs)
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
-	const char *names[] = { "From", "Date", "Subject" };
+	const enum field parts[] = { F_FROM, F_DATE, F_SUBJECT };
 	size_t body = msg_body_offset(raw, len);
 	char *id;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
-		const char *v = msg ? g_mime_object_get_header(GMIME_OBJECT(msg),
-		    names[i]) : NULL;
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+		const char *v = fs->value[parts[i]];
 
 		g_checksum_update(sum, (const guchar *)(v ? v : ""), -1);
 		g_checksum_update(sum, (const guchar *)"\n", 1);
@@ -160,41 +251,34 @@ msginfo_derive_id(const char *raw, size_t len, GMimeMessage *msg)
 int
 msginfo_parse(const char *raw, size_t len, struct msginfo *mi)
 {
-	size_t hlen = msg_body_offset(raw, len);
-	GMimeStream *stream;
-	GMimeParser *parser;
-	GMimeMessage *msg;
-	const char *id, *subject;
+	struct fields fs;
+	char *id = NULL;
 	GDateTime *date;
 
 	memset(mi, 0, sizeof *mi);
-	mi->from = g_strdup("");
-	stream = g_mime_stream_mem_new_with_buffer(raw, hlen);
-	parser = g_mime_parser_new_with_stream(stream);
-	g_object_unref(stream);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-
-	id = msg ? g_mime_message_get_message_id(msg) : NULL;
+	fields_scan(raw, len, &fs);
+	if (fs.value[F_MESSAGE_ID] != NULL)
+		id = g_mime_utils_decode_message_id(fs.value[F_MESSAGE_ID]);
 	if (id != NULL && *id != '\0' && strlen(id) < 4096) {
-		mi->message_id = g_strdup(id);
+		mi->message_id = id;
 	} else {
-		mi->message_id = msginfo_derive_id(raw, len, msg);
+		g_free(id);
+		mi->message_id = msginfo_derive_id(raw, len, &fs);
 		mi->derived_id = true;
 	}
-	subject = msg ? g_mime_message_get_subject(msg) : NULL;
-	mi->subject = g_strdup(subject ? subject : "");
-	if (msg != NULL) {
-		msginfo_read_refs(mi, msg);
-		msginfo_read_from(mi, msg);
-		date = g_mime_message_get_date(msg);
-		if (date != NULL) {
-			mi->date = g_date_time_to_unix(date);
-			mi->has_date = true;
-		}
-		g_object_unref(msg);
+	mi->subject = fs.value[F_SUBJECT] ?
+	    g_mime_utils_header_decode_text(NULL, fs.value[F_SUBJECT]) :
+	    g_strdup("");
+	mi->from = g_strdup("");
+	msginfo_read_refs(mi, &fs);
+	msginfo_read_from(mi, fs.value[F_FROM]);
+	if (fs.value[F_DATE] != NULL &&
+	    (date = g_mime_utils_header_decode_date(fs.value[F_DATE])) != NULL) {
+		mi->date = g_date_time_to_unix(date);
+		mi->has_date = true;
+		g_date_time_unref(date);
 	}
+	fields_release(&fs);
 	return 0;
 }
 
