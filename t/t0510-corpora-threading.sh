@@ -50,7 +50,9 @@ archive_paths() {
 # The files below folder $1 as kring import takes them: no dot files,
 # nothing under tmp/, in name order.
 files_of() {
-	find "$1" -type f ! -name '.*' ! -path '*/tmp/*' | LC_ALL=C sort
+	# Relative to the archive, so that a checkout under /tmp still counts.
+	(cd "$1" && find . -type f ! -name '.*' ! -path '*/tmp/*') |
+		sed "s|^\./|$1/|" | LC_ALL=C sort
 }
 
 # imp NAME PATH...: import into store st-NAME (community t), in one batch
