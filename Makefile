@@ -37,9 +37,22 @@ DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
 TOOL_SRC  := $(wildcard tools/*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(O)/bin/%)
 HELPERS   := $(patsubst t/helper/%.c,$(O)/bin/%,$(wildcard t/helper/*.c)) $(patsubst bench/%.c,$(O)/bin/bench-%,$(wildcard bench/*.c))
+FUZZ_SRC  := $(filter-out fuzz/driver.c,$(wildcard fuzz/*.c))
+FUZZERS   := $(FUZZ_SRC:fuzz/%.c=$(O)/bin/fuzz-%)
 LIBKRING  := $(O)/libkring.a
 
-all: $(O)/bin/kringd $(TOOLS) $(HELPERS)
+# The fuzz targets are built in every build, with a plain driver that
+# runs them over files (t/ runs them over the corpora); `make fuzz`
+# builds them against libFuzzer with clang into build-fuzz/.
+ifeq ($(FUZZ_ENGINE),libfuzzer)
+FUZZ_MAIN  :=
+FUZZ_LINK  := -fsanitize=fuzzer
+else
+FUZZ_MAIN  := $(O)/fuzz/driver.o
+FUZZ_LINK  :=
+endif
+
+all: $(O)/bin/kringd $(TOOLS) $(HELPERS) $(FUZZERS)
 
 # -MMD -MP: each object depends on the headers it includes.
 $(O)/%.o: %.c
@@ -67,6 +80,15 @@ $(O)/bin/test-%: $(O)/t/helper/test-%.o $(LIBKRING)
 $(O)/bin/bench-%: $(O)/bench/%.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/bin/fuzz-%: $(O)/fuzz/%.o $(FUZZ_MAIN) $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(LDLIBS)
+
+fuzz:
+	$(MAKE) O=build-fuzz CC=clang FUZZ_ENGINE=libfuzzer \
+		SANITIZE=fuzzer-no-link,address,undefined \
+		$(FUZZ_SRC:fuzz/%.c=build-fuzz/bin/fuzz-%)
 
 deps:
 	@scripts/install-deps
@@ -98,6 +120,6 @@ install: all
 	install -m 644 man/*.8 $(DESTDIR)$(MANPREFIX)/man8/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all deps run test install clean
+.PHONY: all deps fuzz run test install clean

@@ -50,6 +50,9 @@ static char *err_buf;
 static size_t err_len;
 static const char *err_path;
 
+static void config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 config_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
 {

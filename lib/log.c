@@ -22,6 +22,9 @@ log_init(const char *ident, bool foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+static void log_vemit(int prio, const char *fmt, va_list ap,
+    const char *suffix) __attribute__((format(printf, 2, 0)));
+
 static void
 log_vemit(int prio, const char *fmt, va_list ap, const char *suffix)
 {

@@ -1,0 +1,51 @@
+#!/bin/sh
+test_description='the fuzz targets, run over real and hostile input
+
+The same targets run under libFuzzer with `make fuzz`; here their plain
+driver runs them over the corpora and the suite'"'"'s own messages, so the
+sanitizer build checks every parser of untrusted input on all of it.'
+. "$(dirname "$0")/test-lib.sh"
+
+# Every file below the folders given, NUL-safe, as driver arguments.
+run_over() {
+	target=$1
+	shift
+	find "$@" -type f -print0 | xargs -0 -r "fuzz-$target"
+}
+
+test_expect_success 'msginfo: the suite'"'"'s own messages' '
+	run_over msginfo "$TEST_DIR/data"
+'
+
+test_expect_success 'mbox: the suite'"'"'s own mbox files' '
+	run_over mbox "$TEST_DIR/data"
+'
+
+test_expect_success 'smtp: hostile command lines' '
+	{
+		printf "MAIL FROM:<%s>\n" "$(printf "%0300d" 0)@x"
+		printf "RCPT TO:<@a,@b,@c:x@y> NOTIFY=NEVER\n"
+		printf "MAIL FROM:<> SIZE=99999999999999999999 BODY=\n"
+		printf "MAIL FROM:<\\x01@x>\nRCPT TO:\nrcpt to:<>\n\n\n"
+		printf "%04000d\n" 0
+	} >hostile &&
+	fuzz-smtp hostile
+'
+
+test_expect_success 'config: the shipped config and broken ones' '
+	printf "limits {\n" >open-section &&
+	printf "community \"x\" { address = \"@\" }\n" >bad-address &&
+	printf "listen = { \"[::1\" }\nmap_size_mb = -1\n" >bad-values &&
+	fuzz-config "$TEST_DIR/../conf/kring.conf" open-section bad-address bad-values
+'
+
+if [ -d "$CORPORA" ]; then
+test_expect_success 'msginfo and mbox: every file of the corpora' '
+	run_over msginfo "$CORPORA" &&
+	run_over mbox "$CORPORA"
+'
+else
+	test_skip 'corpora' "no corpora at $CORPORA"
+fi
+
+test_done
