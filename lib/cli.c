@@ -53,7 +53,8 @@ cli_open_store(struct cli *cli, const char *prog, bool write)
 	if (dir == NULL)
 		dir = getenv("KRING_STORE");
 	/* Given a store, a tool needs no config unless one is named. */
-	if (dir == NULL || *dir == '\0' || cli->config_path != NULL)
+	if (dir == NULL || *dir == '\0' || cli->config_path != NULL ||
+	    cli->need_config)
 		cli_load_config(cli, prog);
 	else
 		config_defaults(&cli->conf);

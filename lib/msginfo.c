@@ -157,6 +157,23 @@ fields_scan(const char *raw, size_t len, struct fields *fs)
 	}
 }
 
+char *
+msg_header_get(const char *raw, size_t len, const char *name)
+{
+	const char *p = raw, *end = raw + msg_body_offset(raw, len);
+	size_t nlen = strlen(name);
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if ((size_t)(end - p) > nlen && p[nlen] == ':' &&
+		    g_ascii_strncasecmp(p, name, nlen) == 0)
+			return field_value(p + nlen + 1, end, &p);
+		p = nl ? nl + 1 : end;
+	}
+	return NULL;
+}
+
 static void
 fields_release(struct fields *fs)
 {

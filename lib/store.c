@@ -28,6 +28,9 @@ static const struct {
 	[DB_SENDER] = { "sender", 0 },
 	[DB_COUNTS] = { "counts", 0 },
 	[DB_BY_TIME] = { "by_time", 0 },
+	[DB_OUTBOX] = { "outbox", 0 },
+	[DB_OUTBOX_RAW] = { "outbox_raw", 0 },
+	[DB_OUTBOX_DUE] = { "outbox_due", 0 },
 };
 
 void

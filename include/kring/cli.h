@@ -17,6 +17,7 @@ struct cli {
 	const char *config_path;	/* -c */
 	const char *community;	/* --community */
 	bool json;
+	bool need_config;	/* read the config even when given a store */
 	struct kring_config conf;
 	bool have_conf;
 	struct store st;

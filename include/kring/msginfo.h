@@ -36,6 +36,10 @@ void msginfo_global_init(void);
 int msginfo_parse(const char *raw, size_t len, struct msginfo *mi);
 void msginfo_release(struct msginfo *mi);
 
+/* The first NAME field of RAW's header, unfolded and trimmed, or NULL
+ * (g_free). */
+char *msg_header_get(const char *raw, size_t len, const char *name);
+
 /* Offset of the body in RAW: after the first empty line, or LEN. */
 size_t msg_body_offset(const char *raw, size_t len);
 

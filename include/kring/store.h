@@ -16,6 +16,10 @@
  *   sender       u32 community, address -> u64 messages
  *   counts       u32 community -> struct count_rec
  *   by_time      u32 community, i64 time, u64 msg id -> (empty)
+ *   outbox       u64 outbox id -> struct outbox_rec, then strings (outbox.h)
+ *   outbox_raw   u64 outbox id -> the message to send, CRLF line ends
+ *   outbox_due   i64 next attempt, u64 outbox id -> (empty); only
+ *                entries still to be tried are in it
  *
  * An "idkey" is a Message-ID without its angle brackets, or, when longer
  * than KRING_IDKEY_MAX, "#" and the SHA-256 of it in hex (LMDB keys stop
@@ -35,7 +39,7 @@
 enum store_db {
 	DB_META, DB_COMMUNITY, DB_RAW, DB_MSG, DB_NODE, DB_CHILD, DB_THREAD,
 	DB_THREAD_NODE, DB_THREAD_PART, DB_SUBJECT, DB_SENDER, DB_COUNTS,
-	DB_BY_TIME, DB__COUNT
+	DB_BY_TIME, DB_OUTBOX, DB_OUTBOX_RAW, DB_OUTBOX_DUE, DB__COUNT
 };
 
 struct store {
