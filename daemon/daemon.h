@@ -30,6 +30,7 @@ struct listener {
 };
 
 struct committer;
+struct deliverer;
 
 struct server {
 	struct event_base *base;
@@ -43,6 +44,7 @@ struct server {
 	uint64_t next_session;
 	unsigned next_queue;	/* for queue ids */
 	struct committer *committer;
+	struct deliverer *deliverer;	/* NULL without a relay */
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
 };
@@ -67,6 +69,11 @@ void committer_submit(struct committer *c, struct commit_job *job);
 /* Commit what is queued, stop the thread, free.  Blocks. */
 void committer_stop(struct committer *c);
 void commit_job_free(struct commit_job *job);
+
+/* deliver.c: workers for the outbox; NULL when no relay is set. */
+struct deliverer *deliverer_start(struct server *srv);
+/* Finish the batches being sent, leave the rest queued, free. */
+void deliverer_stop(struct deliverer *dl);
 
 /* listener.c */
 int listeners_open(struct server *srv);

@@ -26,7 +26,7 @@
 
 struct options {
 	bool foreground, check_only;
-	const char *config_path, *store, *pidfile;
+	const char *config_path, *store, *pidfile, *relay;
 	const char *listen[KRING_MAX_LISTENERS];
 	size_t nlisten;
 };
@@ -35,7 +35,7 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out,
-	    "usage: kringd [-fn] [-c FILE] [-l HOST:PORT[/lmtp]]... [-s DIR] [-p PIDFILE]\n"
+	    "usage: kringd [-fn] [-c FILE] [-l HOST:PORT[/lmtp]]... [-s DIR] [-r HOST:PORT] [-p PIDFILE]\n"
 	    "\n"
 	    "Take community mail in over SMTP and LMTP and keep it in the store.\n"
 	    "\n"
@@ -45,6 +45,8 @@ usage(FILE *out, int status)
 	    "            replaces the config's listen list; port 0 picks one\n"
 	    "  -n        check the configuration and exit\n"
 	    "  -p FILE   write the process id to FILE\n"
+	    "  -r HOST:PORT  deliver the outbox through this relay, replacing\n"
+	    "            the config's delivery relay\n"
 	    "  -s DIR    the store (LMDB directory), replacing the config's\n"
 	    "  -h        this help\n"
 	    "\n"
@@ -63,13 +65,14 @@ parse_options(int argc, char **argv, struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof *o);
-	while ((ch = getopt_long(argc, argv, "c:fhl:np:s:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhl:np:r:s:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config_path = optarg; break;
 		case 'f': o->foreground = true; break;
 		case 'n': o->check_only = true; break;
 		case 'p': o->pidfile = optarg; break;
 		case 's': o->store = optarg; break;
+		case 'r': o->relay = optarg; break;
 		case 'l':
 			if (o->nlisten == KRING_MAX_LISTENERS)
 				errx(EX_USAGE, "too many -l options");
@@ -107,6 +110,10 @@ load_config(const struct options *o, struct kring_config *conf, char *err,
 	if (o->store != NULL) {
 		g_free(conf->store);
 		conf->store = g_strdup(o->store);
+	}
+	if (o->relay != NULL) {
+		g_free(conf->delivery.relay);
+		conf->delivery.relay = g_strdup(o->relay);
 	}
 	if (conf->ncommunities == 0)
 		log_warnx("%s: no community configured: every RCPT is refused",
@@ -236,6 +243,7 @@ server_run(struct server *srv, const struct options *o)
 	}
 	if ((srv->committer = committer_start(srv)) == NULL)
 		errx(EX_OSERR, "cannot start the writer");
+	srv->deliverer = deliverer_start(srv);
 	signal(SIGPIPE, SIG_IGN);
 	ev_term = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
 	ev_int = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
@@ -247,6 +255,7 @@ server_run(struct server *srv, const struct options *o)
 	    srv->conf.ncommunities, srv->conf.ncommunities == 1 ? "y" : "ies");
 	if (event_base_dispatch(srv->base) < 0)
 		log_warnx("event loop failed");
+	deliverer_stop(srv->deliverer);
 	committer_stop(srv->committer);
 	listeners_close(srv);
 	event_free(ev_term);

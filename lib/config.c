@@ -27,6 +27,17 @@ static cfg_opt_t limits_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t delivery_opts[] = {
+	CFG_STR("relay", "", CFGF_NONE),
+	CFG_INT("connections", 2, CFGF_NONE),
+	CFG_INT("batch", 20, CFGF_NONE),
+	CFG_INT("lifetime", 5 * 24 * 3600, CFGF_NONE),
+	CFG_INT("retry_min", 60, CFGF_NONE),
+	CFG_INT("retry_max", 3600, CFGF_NONE),
+	CFG_INT("timeout", 60, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t community_opts[] = {
 	CFG_STR("address", NULL, CFGF_NODEFAULT),
 	CFG_STR("description", "", CFGF_NONE),
@@ -40,6 +51,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
+	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
 	CFG_SEC("community", community_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
@@ -76,7 +88,10 @@ static const struct {
 	{ "limits|connections_per_client", 1 }, { "limits|bad_commands", 1 },
 	{ "limits|timeout_command", 1 }, { "limits|timeout_data_block", 1 },
 	{ "limits|shutdown_grace", 1 }, { "limits|batch_messages", 1 },
-	{ "map_size_mb", 1 },
+	{ "map_size_mb", 1 }, { "delivery|connections", 1 },
+	{ "delivery|batch", 1 }, { "delivery|lifetime", 1 },
+	{ "delivery|retry_min", 1 }, { "delivery|retry_max", 1 },
+	{ "delivery|timeout", 1 },
 };
 
 static int
@@ -222,6 +237,20 @@ limits_fill(struct limits_conf *l, cfg_t *sec)
 	l->batch_messages = cfg_getint(sec, "batch_messages");
 }
 
+static void
+delivery_fill(struct delivery_conf *d, cfg_t *sec)
+{
+	const char *relay = cfg_getstr(sec, "relay");
+
+	d->relay = relay && *relay ? g_strdup(relay) : NULL;
+	d->connections = cfg_getint(sec, "connections");
+	d->batch = cfg_getint(sec, "batch");
+	d->lifetime = cfg_getint(sec, "lifetime");
+	d->retry_min = cfg_getint(sec, "retry_min");
+	d->retry_max = cfg_getint(sec, "retry_max");
+	d->timeout = cfg_getint(sec, "timeout");
+}
+
 /* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
 static int
 config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
@@ -234,6 +263,7 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	conf->map_size_mb = cfg_getint(cfg, "map_size_mb");
 	conf->user = g_strdup(cfg_getstr(cfg, "user"));
 	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
+	delivery_fill(&conf->delivery, cfg_getsec(cfg, "delivery"));
 	n = cfg_size(cfg, "listen");
 	if (n > KRING_MAX_LISTENERS) {
 		snprintf(err, errlen, "%s: more than %d listen addresses",
@@ -328,6 +358,7 @@ config_free(struct kring_config *conf)
 	g_free(conf->hostname);
 	g_free(conf->store);
 	g_free(conf->user);
+	g_free(conf->delivery.relay);
 	for (size_t i = 0; i < conf->ncommunities; i++) {
 		struct community_conf *c = &conf->communities[i];
 

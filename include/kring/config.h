@@ -40,6 +40,15 @@ struct limits_conf {
 	long batch_messages;	/* most messages in one group commit */
 };
 
+struct delivery_conf {
+	char *relay;		/* host:port, or NULL: nothing is delivered */
+	long connections;	/* worker threads, one connection each */
+	long batch;		/* messages per connection */
+	long lifetime;		/* seconds before a message is given up */
+	long retry_min, retry_max;	/* backoff, seconds */
+	long timeout;		/* seconds per SMTP step */
+};
+
 struct kring_config {
 	char *path;		/* the file read, for messages */
 	char *hostname;
@@ -49,6 +58,7 @@ struct kring_config {
 	struct listen_spec listeners[KRING_MAX_LISTENERS];
 	size_t nlisteners;
 	struct limits_conf limits;
+	struct delivery_conf delivery;
 	struct community_conf communities[KRING_MAX_COMMUNITIES];
 	size_t ncommunities;
 };

@@ -1,0 +1,366 @@
+/*
+ * deliver.c: the delivery workers.  Once a second the event loop scans
+ * the outbox for entries due (written by kringd or by any tool) and hands
+ * them, a batch per connection, to worker threads.  libesmtp blocks, so
+ * each worker sends its batch to the relay on one connection, then
+ * records the outcome per recipient in one short write transaction:
+ * accepted recipients are done, 5xx ones failed for good, the rest tried
+ * again with exponential backoff until the configured lifetime is over.
+ * A crash between sending and recording sends again: at least once.
+ *
+ * Trusts: the relay's replies only as status codes; the outbox contents
+ * were checked when they were enqueued.
+ */
+#include <stddef.h>
+#include <errno.h>
+#include <string.h>
+#include <auth-client.h>
+#include <libesmtp.h>
+
+#include "daemon.h"
+#include "kring/log.h"
+#include "kring/outbox.h"
+#include "kring/util.h"
+
+#define SCAN_MAX 1024		/* entries taken per scan */
+
+struct deliverer {
+	struct server *srv;
+	struct delivery_conf conf;	/* a copy: SIGHUP swaps srv->conf */
+	GThread **threads;
+	int nthreads;
+	GAsyncQueue *work;	/* GArray of uint64_t ids, or &stop_batch */
+	GMutex lock;
+	GHashTable *in_flight;	/* ids being delivered (guarded by lock) */
+	struct event *tick;
+};
+
+static GArray stop_batch;	/* marker: a worker stops when it sees it */
+
+/* One message of a batch, as handed to libesmtp. */
+struct outgoing {
+	struct outbox_entry e;
+	GBytes *raw;
+	bool given;		/* the message callback has handed it over */
+	smtp_message_t msg;
+	smtp_recipient_t *rcpt;	/* per recipient, NULL when not sent now */
+	char *error;		/* the relay's last words, trimmed */
+};
+
+/* libesmtp asks for the message: all of it at once, then NULL. */
+static const char *
+message_cb(void **ctx, int *len, void *arg)
+{
+	struct outgoing *o = arg;
+	gsize size;
+	const char *data = g_bytes_get_data(o->raw, &size);
+
+	if (len == NULL) {	/* rewind */
+		o->given = false;
+		return NULL;
+	}
+	if (o->given) {
+		*len = 0;
+		return NULL;
+	}
+	o->given = true;
+	*len = (int)size;
+	return data;
+}
+
+/* Load entry ID and its bytes; false when it is gone. */
+static bool
+outgoing_load(struct store *st, uint64_t id, struct outgoing *o)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	MDB_txn *txn;
+	bool ok = false;
+
+	memset(o, 0, sizeof *o);
+	if (store_begin(st, false, &txn) != 0)
+		return false;
+	be64_put(kb, id);
+	if (outbox_get(st, txn, id, &o->e) == 0 &&
+	    mdb_get(txn, st->dbi[DB_OUTBOX_RAW], &k, &v) == 0) {
+		o->raw = g_bytes_new(v.mv_data, v.mv_size);	/* outlives txn */
+		ok = true;
+	} else
+		outbox_entry_release(&o->e);
+	mdb_txn_abort(txn);
+	return ok;
+}
+
+static void
+outgoing_add(smtp_session_t session, struct outgoing *o)
+{
+	o->msg = smtp_add_message(session);
+	o->rcpt = g_new0(smtp_recipient_t, o->e.rec.nrcpt);
+	if (o->msg == NULL)
+		return;
+	smtp_set_reverse_path(o->msg, o->e.return_path);
+	smtp_set_messagecb(o->msg, message_cb, o);
+	for (uint32_t i = 0; i < o->e.rec.nrcpt; i++)
+		if (o->e.status[i] == RCPT_PENDING)
+			o->rcpt[i] = smtp_add_recipient(o->msg, o->e.rcpts[i]);
+}
+
+/* Backoff after ATTEMPTS tries: MIN doubling up to MAX seconds. */
+static int64_t
+backoff(const struct delivery_conf *d, uint32_t attempts)
+{
+	int64_t wait = d->retry_min;
+
+	for (uint32_t i = 1; i < attempts && wait < d->retry_max; i++)
+		wait *= 2;
+	return wait < d->retry_max ? wait : d->retry_max;
+}
+
+/* Fold the session's outcome for O into its entry. */
+static void
+outgoing_result(struct outgoing *o, bool session_ok, const char *session_err,
+    const struct delivery_conf *d, int64_t now)
+{
+	const smtp_status_t *ms = session_ok && o->msg ?
+	    smtp_message_transfer_status(o->msg) : NULL;
+	int data_code = ms ? ms->code : 0;
+	bool pending = false;
+
+	for (uint32_t i = 0; i < o->e.rec.nrcpt; i++) {
+		const smtp_status_t *rs = session_ok && o->rcpt[i] ?
+		    smtp_recipient_status(o->rcpt[i]) : NULL;
+		int code = rs ? rs->code : 0;
+
+		if (o->e.status[i] != RCPT_PENDING)
+			continue;
+		if (code / 100 == 2 && data_code / 100 == 2)
+			o->e.status[i] = RCPT_SENT;
+		else if (code / 100 == 5 || (code / 100 == 2 && data_code / 100 == 5))
+			o->e.status[i] = RCPT_FAILED;
+		else
+			pending = true;
+	}
+	o->e.rec.attempts++;
+	o->e.rec.last_attempt = now;
+	o->error = g_strstrip(g_strdup(session_ok ?
+	    (ms && ms->text ? ms->text : "") : session_err));
+	o->e.last_error = o->error;
+	if (pending && now - o->e.rec.created >= d->lifetime) {
+		for (uint32_t i = 0; i < o->e.rec.nrcpt; i++)
+			if (o->e.status[i] == RCPT_PENDING)
+				o->e.status[i] = RCPT_FAILED;
+		pending = false;
+	}
+	o->e.rec.state = pending ? OUT_DEFERRED : OUT_FAILED;
+	o->e.rec.next_attempt = now + backoff(d, o->e.rec.attempts);
+}
+
+/* Record the outcomes of OUT[0..N-1] in one transaction. */
+static void
+batch_record(struct store *st, struct outgoing *out, size_t n)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = store_begin(st, true, &txn)) != 0) {
+		log_warnx("outbox: cannot record delivery: %s", mdb_strerror(rc));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct outbox_entry now;
+
+		/* Dropped meanwhile (kring outbox drop)? Then leave it. */
+		if (outbox_get(st, txn, out[i].e.id, &now) != 0)
+			continue;
+		outbox_entry_release(&now);
+		if ((rc = outbox_put(st, txn, &out[i].e)) != 0)
+			break;
+	}
+	if (rc == 0)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc != 0)
+		log_warnx("outbox: cannot record delivery (will send again): %s",
+		    mdb_strerror(rc));
+}
+
+static void
+log_outcome(const struct outgoing *o, const char *relay)
+{
+	unsigned sent = 0, failed = 0, pending = 0;
+
+	for (uint32_t i = 0; i < o->e.rec.nrcpt; i++) {
+		sent += o->e.status[i] == RCPT_SENT;
+		failed += o->e.status[i] == RCPT_FAILED;
+		pending += o->e.status[i] == RCPT_PENDING;
+	}
+	log_info("outbox %llu: <%s> to %s: %u sent, %u failed, %u deferred%s%s",
+	    (unsigned long long)o->e.id, o->e.message_id, relay, sent, failed,
+	    pending, o->e.last_error[0] ? ": " : "", o->e.last_error);
+}
+
+/* Send the entries IDS to the relay on one connection; record outcomes. */
+static void
+batch_send(struct deliverer *dl, GArray *ids)
+{
+	struct server *srv = dl->srv;
+	const struct delivery_conf *d = &dl->conf;
+	struct outgoing *out = g_new0(struct outgoing, ids->len);
+	smtp_session_t session = smtp_create_session();
+	char err[256] = "";
+	size_t n = 0;
+	bool ok = false;
+
+	for (guint i = 0; i < ids->len; i++)
+		if (outgoing_load(&srv->store, g_array_index(ids, uint64_t, i),
+		    &out[n]))
+			n++;
+	if (session != NULL && n > 0 &&
+	    smtp_set_server(session, d->relay) != 0) {
+		smtp_set_timeout(session, Timeout_GREETING |
+		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		smtp_set_timeout(session, Timeout_ENVELOPE |
+		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		smtp_set_timeout(session, Timeout_DATA |
+		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		smtp_set_timeout(session, Timeout_TRANSFER |
+		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		smtp_set_timeout(session, Timeout_DATA2 |
+		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		for (size_t i = 0; i < n; i++)
+			outgoing_add(session, &out[i]);
+		ok = smtp_start_session(session) != 0;
+		if (!ok)
+			smtp_strerror(smtp_errno(), err, sizeof err);
+	} else if (n > 0)
+		g_strlcpy(err, "cannot set up an SMTP session", sizeof err);
+	for (size_t i = 0; i < n; i++) {
+		outgoing_result(&out[i], ok, err, d, kring_now());
+		log_outcome(&out[i], d->relay);
+	}
+	batch_record(&srv->store, out, n);
+	if (session != NULL)
+		smtp_destroy_session(session);
+	for (size_t i = 0; i < n; i++) {
+		g_free(out[i].rcpt);
+		g_free(out[i].error);
+		g_bytes_unref(out[i].raw);
+		outbox_entry_release(&out[i].e);
+	}
+	g_free(out);
+}
+
+static gpointer
+worker_main(gpointer arg)
+{
+	struct deliverer *dl = arg;
+	GArray *ids;
+
+	while ((ids = g_async_queue_pop(dl->work)) != &stop_batch) {
+		batch_send(dl, ids);
+		g_mutex_lock(&dl->lock);
+		for (guint i = 0; i < ids->len; i++)
+			g_hash_table_remove(dl->in_flight,
+			    &g_array_index(ids, uint64_t, i));
+		g_mutex_unlock(&dl->lock);
+		g_array_unref(ids);
+	}
+	return NULL;
+}
+
+/* In the loop, once a second: hand what is due to the workers. */
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliverer *dl = arg;
+	struct store *st = &dl->srv->store;
+	uint64_t *ids = g_new(uint64_t, SCAN_MAX);
+	GArray *batch = NULL;
+	MDB_txn *txn;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = store_begin(st, false, &txn)) == 0) {
+		rc = outbox_due(st, txn, kring_now(), ids, SCAN_MAX, &n);
+		mdb_txn_abort(txn);
+	}
+	if (rc != 0)
+		log_warnx("outbox: cannot read: %s", mdb_strerror(rc));
+	g_mutex_lock(&dl->lock);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t *key;
+
+		if (g_hash_table_contains(dl->in_flight, &ids[i]))
+			continue;
+		key = g_new(uint64_t, 1);
+		*key = ids[i];
+		g_hash_table_add(dl->in_flight, key);
+		if (batch == NULL)
+			batch = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+		g_array_append_val(batch, ids[i]);
+		if (batch->len == (guint)dl->conf.batch) {
+			g_async_queue_push(dl->work, batch);
+			batch = NULL;
+		}
+	}
+	g_mutex_unlock(&dl->lock);
+	if (batch != NULL)
+		g_async_queue_push(dl->work, batch);
+	g_free(ids);
+}
+
+struct deliverer *
+deliverer_start(struct server *srv)
+{
+	struct deliverer *dl;
+	struct timeval second = { 1, 0 };
+
+	if (srv->conf.delivery.relay == NULL || srv->conf.delivery.relay[0] == '\0') {
+		log_info("no relay configured: the outbox is kept, not delivered");
+		return NULL;
+	}
+	dl = g_new0(struct deliverer, 1);
+	dl->srv = srv;
+	dl->conf = srv->conf.delivery;
+	dl->conf.relay = g_strdup(srv->conf.delivery.relay);
+	dl->work = g_async_queue_new();
+	g_mutex_init(&dl->lock);
+	dl->in_flight = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+	    g_free, NULL);
+	dl->nthreads = (int)dl->conf.connections;
+	dl->threads = g_new0(GThread *, dl->nthreads);
+	for (int i = 0; i < dl->nthreads; i++)
+		dl->threads[i] = g_thread_new("deliver", worker_main, dl);
+	dl->tick = event_new(srv->base, -1, EV_PERSIST, on_tick, dl);
+	if (dl->tick == NULL || event_add(dl->tick, &second) != 0)
+		log_warnx("outbox: cannot schedule delivery");
+	log_info("delivering through %s with %d connection%s",
+	    dl->conf.relay, dl->nthreads, dl->nthreads == 1 ? "" : "s");
+	return dl;
+}
+
+void
+deliverer_stop(struct deliverer *dl)
+{
+	GArray *left;
+
+	if (dl == NULL)
+		return;
+	if (dl->tick != NULL)
+		event_free(dl->tick);
+	/* Batches not started stay in the outbox for the next start. */
+	while ((left = g_async_queue_try_pop(dl->work)) != NULL)
+		if (left != &stop_batch)
+			g_array_unref(left);
+	for (int i = 0; i < dl->nthreads; i++)
+		g_async_queue_push(dl->work, &stop_batch);
+	for (int i = 0; i < dl->nthreads; i++)
+		g_thread_join(dl->threads[i]);
+	g_free(dl->threads);
+	g_hash_table_destroy(dl->in_flight);
+	g_mutex_clear(&dl->lock);
+	g_async_queue_unref(dl->work);
+	g_free(dl->conf.relay);
+	g_free(dl);
+}
