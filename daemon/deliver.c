@@ -200,6 +200,18 @@ log_outcome(const struct outgoing *o, const char *relay)
 	    pending, o->e.last_error[0] ? ": " : "", o->e.last_error);
 }
 
+/* Every libesmtp timeout to SECONDS (it counts in milliseconds). */
+static void
+session_timeouts(smtp_session_t session, long seconds)
+{
+	const int which[] = { Timeout_GREETING, Timeout_ENVELOPE, Timeout_DATA,
+	    Timeout_TRANSFER, Timeout_DATA2 };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(which); i++)
+		smtp_set_timeout(session, which[i] | Timeout_OVERRIDE_RFC2822_MINIMUM,
+		    seconds * 1000);
+}
+
 /* Send the entries IDS to the relay on one connection; record outcomes. */
 static void
 batch_send(struct deliverer *dl, GArray *ids)
@@ -218,16 +230,7 @@ batch_send(struct deliverer *dl, GArray *ids)
 			n++;
 	if (session != NULL && n > 0 &&
 	    smtp_set_server(session, d->relay) != 0) {
-		smtp_set_timeout(session, Timeout_GREETING |
-		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
-		smtp_set_timeout(session, Timeout_ENVELOPE |
-		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
-		smtp_set_timeout(session, Timeout_DATA |
-		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
-		smtp_set_timeout(session, Timeout_TRANSFER |
-		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
-		smtp_set_timeout(session, Timeout_DATA2 |
-		    Timeout_OVERRIDE_RFC2822_MINIMUM, d->timeout);
+		session_timeouts(session, d->timeout);
 		for (size_t i = 0; i < n; i++)
 			outgoing_add(session, &out[i]);
 		ok = smtp_start_session(session) != 0;

@@ -17,6 +17,8 @@ static const char *const commands[][2] = {
 	{ "show", "print a stored message byte for byte" },
 	{ "import", "import mbox files and Maildir folders" },
 	{ "stats", "count messages, threads and senders" },
+	{ "send", "queue messages from stdin for delivery" },
+	{ "outbox", "list, retry or drop mail waiting to go out" },
 };
 
 static void
