@@ -13,7 +13,9 @@
  */
 #include <stddef.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
+#include <openssl/ssl.h>	/* before libesmtp.h: smtp_starttls_set_ctx */
 #include <auth-client.h>
 #include <libesmtp.h>
 
@@ -33,6 +35,8 @@ struct deliverer {
 	GMutex lock;
 	GHashTable *in_flight;	/* ids being delivered (guarded by lock) */
 	struct event *tick;
+	SSL_CTX *tls;		/* shared by the sessions; NULL: no STARTTLS */
+	char *password;		/* for AUTH, read once at start */
 };
 
 static GArray stop_batch;	/* marker: a worker stops when it sees it */
@@ -142,7 +146,7 @@ outgoing_result(struct outgoing *o, bool session_ok, const char *session_err,
 	}
 	o->e.rec.attempts++;
 	o->e.rec.last_attempt = now;
-	o->error = g_strstrip(g_strdup(session_ok ?
+	o->error = g_strstrip(g_strdup(session_ok && data_code != 0 ?
 	    (ms && ms->text ? ms->text : "") : session_err));
 	o->e.last_error = o->error;
 	if (pending && now - o->e.rec.created >= d->lifetime) {
@@ -200,6 +204,69 @@ log_outcome(const struct outgoing *o, const char *relay)
 	    pending, o->e.last_error[0] ? ": " : "", o->e.last_error);
 }
 
+/*
+ * libesmtp asks what to do about the relay's certificate: accept it only
+ * when the config says not to verify (a relay on localhost, say).
+ */
+static void
+event_cb(smtp_session_t session, int event, void *arg, ...)
+{
+	const struct deliverer *dl = arg;
+	va_list ap;
+	int *ok = NULL;
+
+	va_start(ap, arg);
+	switch (event) {
+	case SMTP_EV_INVALID_PEER_CERTIFICATE:
+		(void)va_arg(ap, long);		/* the verify result */
+		ok = va_arg(ap, int *);
+		break;
+	case SMTP_EV_NO_PEER_CERTIFICATE:
+	case SMTP_EV_WRONG_PEER_CERTIFICATE:
+		ok = va_arg(ap, int *);
+		break;
+	}
+	va_end(ap);
+	if (ok != NULL)
+		*ok = !dl->conf.tls_verify;
+}
+
+/* AUTH asks for the user and the password. */
+static int
+auth_interact(auth_client_request_t req, char **result, int fields, void *arg)
+{
+	const struct deliverer *dl = arg;
+
+	for (int i = 0; i < fields; i++) {
+		if (req[i].flags & AUTH_USER)
+			result[i] = dl->conf.user;
+		else if (req[i].flags & AUTH_PASS)
+			result[i] = dl->password;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* TLS and AUTH for SESSION as configured; *ACTX gets the AUTH context. */
+static void
+session_security(struct deliverer *dl, smtp_session_t session,
+    auth_context_t *actx)
+{
+	*actx = NULL;
+	if (dl->tls != NULL) {
+		smtp_starttls_set_ctx(session, dl->tls);
+		smtp_starttls_enable(session, dl->conf.tls == TLS_REQUIRED ?
+		    Starttls_REQUIRED : Starttls_ENABLED);
+		smtp_set_eventcb(session, event_cb, dl);
+	}
+	if (dl->conf.user != NULL && (*actx = auth_create_context()) != NULL) {
+		auth_set_mechanism_flags(*actx, AUTH_PLUGIN_PLAIN, 0);
+		auth_set_interact_cb(*actx, auth_interact, dl);
+		smtp_auth_set_context(session, *actx);
+	}
+}
+
 /* Every libesmtp timeout to SECONDS (it counts in milliseconds). */
 static void
 session_timeouts(smtp_session_t session, long seconds)
@@ -220,6 +287,7 @@ batch_send(struct deliverer *dl, GArray *ids)
 	const struct delivery_conf *d = &dl->conf;
 	struct outgoing *out = g_new0(struct outgoing, ids->len);
 	smtp_session_t session = smtp_create_session();
+	auth_context_t actx = NULL;
 	char err[256] = "";
 	size_t n = 0;
 	bool ok = false;
@@ -231,10 +299,13 @@ batch_send(struct deliverer *dl, GArray *ids)
 	if (session != NULL && n > 0 &&
 	    smtp_set_server(session, d->relay) != 0) {
 		session_timeouts(session, d->timeout);
+		session_security(dl, session, &actx);
 		for (size_t i = 0; i < n; i++)
 			outgoing_add(session, &out[i]);
 		ok = smtp_start_session(session) != 0;
-		if (!ok)
+		/* Also when "ok": a message that was not tried (TLS or AUTH
+		 * refused) has no status of its own to show. */
+		if (smtp_errno() != 0)
 			smtp_strerror(smtp_errno(), err, sizeof err);
 	} else if (n > 0)
 		g_strlcpy(err, "cannot set up an SMTP session", sizeof err);
@@ -245,6 +316,8 @@ batch_send(struct deliverer *dl, GArray *ids)
 	batch_record(&srv->store, out, n);
 	if (session != NULL)
 		smtp_destroy_session(session);
+	if (actx != NULL)
+		auth_destroy_context(actx);
 	for (size_t i = 0; i < n; i++) {
 		g_free(out[i].rcpt);
 		g_free(out[i].error);
@@ -313,6 +386,47 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	g_free(ids);
 }
 
+/* The TLS context for all sessions, as configured; NULL for tls = off
+ * or when it cannot be made (logged). */
+static SSL_CTX *
+tls_context(const struct delivery_conf *d)
+{
+	SSL_CTX *ctx;
+
+	if (d->tls == TLS_OFF || (ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		return NULL;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	if (d->tls_ca_file != NULL ?
+	    SSL_CTX_load_verify_locations(ctx, d->tls_ca_file, NULL) != 1 :
+	    SSL_CTX_set_default_verify_paths(ctx) != 1)
+		log_warnx("delivery: cannot load CA certificates%s%s",
+		    d->tls_ca_file ? " from " : "",
+		    d->tls_ca_file ? d->tls_ca_file : "");
+	/* Unverified: the handshake must go through so that libesmtp's
+	 * certificate events (event_cb) can accept what it finds. */
+	SSL_CTX_set_verify(ctx, d->tls_verify ? SSL_VERIFY_PEER :
+	    SSL_VERIFY_NONE, NULL);
+	return ctx;
+}
+
+/* The AUTH password from its file (first line), or NULL. */
+static char *
+read_password(const char *path)
+{
+	gchar *text = NULL;
+	GError *error = NULL;
+
+	if (path == NULL)
+		return NULL;
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		log_warnx("delivery: password_file: %s", error->message);
+		g_error_free(error);
+		return NULL;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	return text;
+}
+
 struct deliverer *
 deliverer_start(struct server *srv)
 {
@@ -327,6 +441,16 @@ deliverer_start(struct server *srv)
 	dl->srv = srv;
 	dl->conf = srv->conf.delivery;
 	dl->conf.relay = g_strdup(srv->conf.delivery.relay);
+	dl->conf.user = g_strdup(srv->conf.delivery.user);
+	dl->conf.tls_ca_file = NULL;	/* used once, below */
+	dl->conf.password_file = NULL;
+	dl->tls = tls_context(&srv->conf.delivery);
+	dl->password = read_password(srv->conf.delivery.password_file);
+	if (dl->conf.user != NULL) {
+		auth_client_init();
+		if (dl->password == NULL)
+			log_warnx("delivery: user set but no password");
+	}
 	dl->work = g_async_queue_new();
 	g_mutex_init(&dl->lock);
 	dl->in_flight = g_hash_table_new_full(g_int64_hash, g_int64_equal,
@@ -365,5 +489,11 @@ deliverer_stop(struct deliverer *dl)
 	g_mutex_clear(&dl->lock);
 	g_async_queue_unref(dl->work);
 	g_free(dl->conf.relay);
+	g_free(dl->conf.user);
+	if (dl->password != NULL)
+		memset(dl->password, 0, strlen(dl->password));
+	g_free(dl->password);
+	if (dl->tls != NULL)
+		SSL_CTX_free(dl->tls);
 	g_free(dl);
 }

@@ -35,6 +35,11 @@ static cfg_opt_t delivery_opts[] = {
 	CFG_INT("retry_min", 60, CFGF_NONE),
 	CFG_INT("retry_max", 3600, CFGF_NONE),
 	CFG_INT("timeout", 60, CFGF_NONE),
+	CFG_STR("tls", "if-offered", CFGF_NONE),
+	CFG_BOOL("tls_verify", cfg_true, CFGF_NONE),
+	CFG_STR("tls_ca_file", "", CFGF_NONE),
+	CFG_STR("user", "", CFGF_NONE),
+	CFG_STR("password_file", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -135,6 +140,20 @@ validate_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static int
+validate_tls(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (strcmp(v, "off") != 0 && strcmp(v, "if-offered") != 0 &&
+	    strcmp(v, "required") != 0) {
+		cfg_error(cfg, "tls must be \"off\", \"if-offered\" or "
+		    "\"required\", not \"%s\"", v);
+		return -1;
+	}
+	return 0;
+}
+
 static cfg_t *
 config_parser_new(void)
 {
@@ -146,6 +165,7 @@ config_parser_new(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(number_min); i++)
 		cfg_set_validate_func(cfg, number_min[i].name, validate_number);
 	cfg_set_validate_func(cfg, "listen", validate_listen);
+	cfg_set_validate_func(cfg, "delivery|tls", validate_tls);
 	return cfg;
 }
 
@@ -237,12 +257,27 @@ limits_fill(struct limits_conf *l, cfg_t *sec)
 	l->batch_messages = cfg_getint(sec, "batch_messages");
 }
 
+/* A string option, NULL when empty. */
+static char *
+opt_string(cfg_t *sec, const char *name)
+{
+	const char *v = cfg_getstr(sec, name);
+
+	return v && *v ? g_strdup(v) : NULL;
+}
+
 static void
 delivery_fill(struct delivery_conf *d, cfg_t *sec)
 {
-	const char *relay = cfg_getstr(sec, "relay");
+	const char *tls = cfg_getstr(sec, "tls");
 
-	d->relay = relay && *relay ? g_strdup(relay) : NULL;
+	d->relay = opt_string(sec, "relay");
+	d->tls = strcmp(tls, "off") == 0 ? TLS_OFF :
+	    strcmp(tls, "required") == 0 ? TLS_REQUIRED : TLS_IF_OFFERED;
+	d->tls_verify = cfg_getbool(sec, "tls_verify");
+	d->tls_ca_file = opt_string(sec, "tls_ca_file");
+	d->user = opt_string(sec, "user");
+	d->password_file = opt_string(sec, "password_file");
 	d->connections = cfg_getint(sec, "connections");
 	d->batch = cfg_getint(sec, "batch");
 	d->lifetime = cfg_getint(sec, "lifetime");
@@ -359,6 +394,9 @@ config_free(struct kring_config *conf)
 	g_free(conf->store);
 	g_free(conf->user);
 	g_free(conf->delivery.relay);
+	g_free(conf->delivery.tls_ca_file);
+	g_free(conf->delivery.user);
+	g_free(conf->delivery.password_file);
 	for (size_t i = 0; i < conf->ncommunities; i++) {
 		struct community_conf *c = &conf->communities[i];
 

@@ -47,6 +47,11 @@ struct delivery_conf {
 	long lifetime;		/* seconds before a message is given up */
 	long retry_min, retry_max;	/* backoff, seconds */
 	long timeout;		/* seconds per SMTP step */
+	enum { TLS_OFF, TLS_IF_OFFERED, TLS_REQUIRED } tls;
+	bool tls_verify;	/* check the relay's certificate */
+	char *tls_ca_file;	/* CA bundle, or NULL: the system's */
+	char *user;		/* AUTH user, or NULL: no AUTH */
+	char *password_file;	/* holds the AUTH password (mode 0600) */
 };
 
 struct kring_config {

@@ -123,8 +123,10 @@ class Sink:
                           responses):
         session.host_name = hostname
         log("session %d: EHLO %s" % (server.sink_session, hostname))
-        # aiosmtpd offers AUTH after STARTTLS; a sink takes no logins.
-        out = [r for r in responses if not r[4:].upper().startswith("AUTH")]
+        # aiosmtpd offers AUTH after STARTTLS; the sink takes logins only
+        # with --auth.
+        out = responses if server.sink_auth else [
+            r for r in responses if not r[4:].upper().startswith("AUTH")]
         out.insert(1, "250-PIPELINING")
         return out
 
@@ -194,6 +196,8 @@ class Sink:
         if envelope.mail_options:
             env.append("MAIL-PARAMS %s" % " ".join(envelope.mail_options))
         env.append("TLS %s" % ("yes" if session.ssl is not None else "no"))
+        if session.authenticated:
+            env.append("AUTH yes")
         data = envelope.original_content
         write_atomic(os.path.join(self.dir, name + ".env"),
                      ("\n".join(env) + "\n").encode("utf-8",
@@ -255,17 +259,40 @@ def parse_args(argv):
     p.add_argument("--reject-rcpt", metavar="REGEX")
     p.add_argument("--delay", type=float, default=0.0, metavar="SECONDS")
     p.add_argument("--max-messages", type=int, metavar="N")
+    p.add_argument("--auth", metavar="USER:PASSWORD",
+                   help="require AUTH (PLAIN, LOGIN) with these credentials")
     p.add_argument("--timeout", type=float, default=300,
                    help="idle timeout per connection in seconds")
     return p.parse_args(argv)
+
+
+def make_authenticator(user, password):
+    """An aiosmtpd authenticator taking only USER with PASSWORD."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword)
+              and auth_data.login == user.encode()
+              and auth_data.password == password.encode())
+        log("AUTH %s %s" % (mechanism, "ok" if ok else "refused"))
+        return AuthResult(success=ok)
+    return check
 
 
 async def serve(opts, handler, tls_context):
     loop = asyncio.get_running_loop()
     SinkSMTP.line_length_limit = opts.line_limit
 
+    auth = {}
+    if opts.auth:
+        user, _, password = opts.auth.partition(":")
+        auth = dict(authenticator=make_authenticator(user, password),
+                    auth_required=True, auth_require_tls=False)
+
+    SinkSMTP.sink_auth = bool(opts.auth)
+
     def factory():
-        return SinkSMTP(handler, data_size_limit=opts.size,
+        return SinkSMTP(handler, data_size_limit=opts.size, **auth,
                         enable_SMTPUTF8=True, decode_data=False,
                         hostname=opts.hostname, ident="ESMTP kring test sink",
                         tls_context=tls_context, timeout=opts.timeout,
