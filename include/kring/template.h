@@ -1,0 +1,110 @@
+/*
+ * template.h: the mail templates, a small subset of mustache.
+ *
+ * A template set is an ordered list of folders; template NAME in language
+ * LANG is the file DIR/LANG/NAME of the first folder that has it, so an
+ * admin's folder listed before the shipped one overrides single files.
+ * NAME ends in ".html" (values are HTML-escaped) or ".txt" (they are not).
+ *
+ * Tags:
+ *   {{name}}           the value; escaped & < > " ' in an .html template
+ *   {{{name}}}         the value, never escaped
+ *   {{& name}}         the same
+ *   {{#name}}..{{/name}}  a list: the body once per item, the item as the
+ *                      innermost context; any other true value: once, the
+ *                      value as the innermost context; false: not at all
+ *   {{^name}}..{{/name}}  the body once when the value is false
+ *   {{> partial}}      the template "partial.html" (from an .html
+ *                      template) or "partial.txt" (from a .txt one), same
+ *                      set and language, in the current context
+ *   {{! comment}}      nothing
+ * A name is "." (the innermost context) or parts of letters, digits, "_"
+ * and "-" joined by dots: "a.b" finds "a" in the innermost context that
+ * has it, then "b" inside that value only (mustache's rules).  A
+ * section, inverted, closing, comment or partial tag alone on its line
+ * (but for spaces and tabs) takes the whole line with it.  A standalone
+ * partial's indentation is not carried into its lines, and there are no
+ * set-delimiter tags or lambdas.
+ *
+ * Values: a string (UTF-8; invalid bytes become U+FFFD when set) is false
+ * when empty; an integer is written in decimal and false when 0; a
+ * boolean is written "true" or "false"; a list is false when it has no
+ * items; a map (what a dotted set or a list item makes) is true and
+ * writes nothing.  A missing name is false and writes nothing.
+ *
+ * Limits: a template file is at most TMPL_MAX_FILE bytes of valid UTF-8,
+ * sections nest at most TMPL_MAX_NESTING deep in a file, partials at most
+ * TMPL_MAX_PARTIALS deep, one rendering appends at most TMPL_MAX_OUTPUT
+ * bytes and takes at most TMPL_MAX_STEPS steps (a step: a tag, a piece of
+ * text, or a list item), so that no template loops for long.
+ */
+#ifndef KRING_TEMPLATE_H
+#define KRING_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <glib.h>
+
+#define TMPL_MAX_FILE		(1024 * 1024)
+#define TMPL_MAX_OUTPUT		(4 * 1024 * 1024)
+#define TMPL_MAX_PARTIALS	8
+#define TMPL_MAX_NESTING	64
+#define TMPL_MAX_STEPS		(1L << 20)
+
+/* A map of names to values, the data of one rendering. */
+struct tmpl_ctx;
+
+/* A new empty map; free with tmpl_ctx_free. */
+struct tmpl_ctx *tmpl_ctx_new(void);
+
+/*
+ * Set NAME in CTX, replacing what it had.  A dotted NAME ("sender.name")
+ * sets the last part in maps made (or replacing a value that is not a
+ * map) for the parts before it.  tmpl_ctx_set copies VALUE; a NULL VALUE
+ * removes NAME.  Returns 0, or -1 when NAME is not a valid name ("." is
+ * not settable).
+ */
+int tmpl_ctx_set(struct tmpl_ctx *ctx, const char *name, const char *value);
+int tmpl_ctx_set_bool(struct tmpl_ctx *ctx, const char *name, bool value);
+int tmpl_ctx_set_int(struct tmpl_ctx *ctx, const char *name, long value);
+
+/*
+ * Append a new empty map to list LISTNAME in CTX (making the list, or
+ * replacing a value that is not a list) and return it to be filled.  CTX
+ * owns it: it lives until tmpl_ctx_free(CTX) or until LISTNAME is
+ * replaced.  NULL when LISTNAME is not a valid name.
+ */
+struct tmpl_ctx *tmpl_ctx_add_item(struct tmpl_ctx *ctx, const char *listname);
+
+/* Free CTX and everything in it.  NULL is fine. */
+void tmpl_ctx_free(struct tmpl_ctx *ctx);
+
+/* Folders of templates and the templates parsed so far. */
+struct tmpl_set;
+
+/*
+ * A set over DIRS, a NULL-terminated list of folders, searched in order
+ * (the list and strings are copied).  Templates are read and parsed when
+ * first rendered and kept until tmpl_set_free: a changed file is seen by
+ * a new set only.  Use a set from one thread at a time.
+ */
+struct tmpl_set *tmpl_set_new(const char *const *dirs);
+
+/* Free SET and every template parsed in it.  NULL is fine. */
+void tmpl_set_free(struct tmpl_set *set);
+
+/*
+ * Render template NAME ("thanks.html") of language LANG ("nl") of SET
+ * with CTX (NULL: no values) and append the result to OUT (always valid
+ * UTF-8).  LANG is letters, digits, "_" and "-"; NAME is such a word and
+ * ".html" or ".txt".  Returns 0, or -1 with OUT as it was and ERR holding
+ * "FILE:LINE: what went wrong" (or "FILE: ..." or "LANG/NAME: ..." when
+ * there is no line to name): a template or partial not found or not
+ * readable, a file too large or not UTF-8, a tag not closed, empty,
+ * unknown or with a bad name, a section not closed or closed by the
+ * wrong name, or a limit reached.
+ */
+int tmpl_render(struct tmpl_set *set, const char *lang, const char *name,
+    struct tmpl_ctx *ctx, GString *out, char *err, size_t errlen);
+
+#endif
