@@ -1,0 +1,94 @@
+/*
+ * compose.h: build the mail kring sends (newsletters, thank-you notes,
+ * digests, confirmations), one function for all of them, with gmime.  The
+ * result is a complete RFC 5322 message with CRLF line ends, ready for
+ * outbox_enqueue(), or for compose_mbox_append() to show as a preview.
+ *
+ * The header: Date, From, Reply-To (when given), Subject, To,
+ * Message-ID, Auto-Submitted (when given), the extra fields in their
+ * order, MIME-Version; names and subjects in RFC 2047 encoded words
+ * where not ASCII.  The body: multipart/alternative of a text/plain and
+ * a text/html part, or text/plain alone; both UTF-8, in 7bit,
+ * quoted-printable or base64 as gmime finds best.
+ *
+ * What callers pass may come from members (names, subjects): no value
+ * can start a header field of its own.  Each run of control characters
+ * (CR and LF among them) in a name, the subject or a field value becomes
+ * one space; addresses, field names and the Message-ID domain are
+ * checked and refused when bad.  Text that is itself an encoded word
+ * ("=?utf-8?q?...?=") is written as it is, so readers decode it.  Call
+ * msginfo_global_init() once per process first (it initialises gmime).
+ */
+#ifndef KRING_COMPOSE_H
+#define KRING_COMPOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+#define COMPOSE_ADDR_MAX 254	/* RFC 5321 4.5.3.1.3, less the <> */
+#define COMPOSE_NAME_MAX 76	/* field name: fits a line with its colon */
+
+struct compose_addr {
+	const char *name;	/* display name, UTF-8; NULL or "" for none */
+	const char *addr;	/* local@domain: dot-atoms, ASCII */
+};
+
+struct compose_header {
+	const char *name;	/* printable ASCII, no ':' or space */
+	/* UTF-8.  ASCII is written as it is, folded at its spaces only (a
+	 * List-Unsubscribe URL stays whole); other text as encoded words. */
+	const char *value;
+};
+
+struct compose_msg {
+	const char *from_name, *from_addr;
+	const struct compose_addr *to;	/* NTO recipients; 0: no To field */
+	size_t nto;
+	const struct compose_addr *reply_to;	/* NULL: no Reply-To */
+	const char *subject;	/* UTF-8; NULL: empty */
+	const char *text;	/* UTF-8, the text/plain part; NULL: empty */
+	const char *html;	/* UTF-8; NULL: text/plain only */
+	const char *message_id_domain;	/* NULL: the domain of from_addr */
+	const char *auto_submitted;	/* e.g. "auto-generated" (RFC 3834); NULL:
+					 * no Auto-Submitted */
+	/* Further fields (List-Id, List-Unsubscribe...).  Not allowed: the
+	 * fields compose writes itself, Content-*, Sender, Cc, Bcc and
+	 * Return-Path (recipients and the envelope are the outbox's). */
+	const struct compose_header *headers;
+	size_t nheaders;
+	int64_t date;		/* Unix UTC; 0: kring_now() */
+};
+
+/*
+ * Build message M into OUT (cleared first): CRLF line ends, ending in
+ * CRLF.  When MESSAGE_ID is not NULL it gets the new Message-ID, without
+ * <> as the store keeps it (g_free).  Returns 0, or -1 with ERR set and
+ * OUT empty: a bad address, field name or Message-ID domain, a date out
+ * of range, or no randomness for the Message-ID.  Text is made valid
+ * UTF-8 (U+FFFD for bad bytes) and line ends in the bodies become CRLF.
+ */
+int compose_build(const struct compose_msg *m, GByteArray *out,
+    char **message_id, char *err, size_t errlen);
+
+/*
+ * True when ADDR is an address compose_build takes: local@domain, a
+ * dot-atom local part of at most 64 octets and a domain of LDH labels
+ * ("xn--" labels only when valid punycode).  Quoted local parts, address
+ * literals and non-ASCII are refused (what a relay without SMTPUTF8
+ * cannot send is better refused here).  Needs gmime initialised.
+ */
+bool compose_addr_valid(const char *addr);
+
+/*
+ * Append MSG (a message as compose_build writes it) to OUT as one mboxrd
+ * entry: a From_ line "From MAILER-DAEMON Www Mmm dd hh:mm:ss yyyy" of
+ * DATE (UTC), the message with LF line ends and every line matching
+ * ^>*From_ given one more '>', a final newline if missing, and an empty
+ * line.  mbox_next() reads back the message exactly, with LF line ends.
+ */
+void compose_mbox_append(GByteArray *out, const GByteArray *msg,
+    int64_t date);
+
+#endif
