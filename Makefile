@@ -73,7 +73,7 @@ $(O)/bin/%: $(O)/tools/%.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(O)/bin/test-%: $(O)/t/helper/test-%.o $(LIBKRING)
+$(O)/bin/test-%: $(O)/t/helper/test-%.o $(O)/t/helper/tap.o $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -24,71 +24,10 @@
 #include <glib/gstdio.h>
 
 #include "kring/template.h"
+#include "tap.h"
 
 /* ---------------------------------------------------------------- TAP */
 
-static int t_count, t_failed;
-
-static void G_GNUC_PRINTF(1, 2)
-diag(const char *fmt, ...)
-{
-	va_list ap;
-	char *text, *line, *save = NULL;
-
-	va_start(ap, fmt);
-	text = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		printf("#   %s\n", line);
-	g_free(text);
-	fflush(stdout);
-}
-
-static bool G_GNUC_PRINTF(2, 0)
-okv(bool cond, const char *fmt, va_list ap)
-{
-	t_count++;
-	if (!cond)
-		t_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", t_count);
-	vprintf(fmt, ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static bool G_GNUC_PRINTF(2, 3)
-ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-	bool r;
-
-	va_start(ap, fmt);
-	r = okv(cond, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static bool G_GNUC_PRINTF(3, 4)
-is_str(const char *got, const char *want, const char *fmt, ...)
-{
-	va_list ap;
-	bool r = strcmp(got, want) == 0;
-	char *g, *w;
-
-	va_start(ap, fmt);
-	okv(r, fmt, ap);
-	va_end(ap);
-	if (!r) {
-		g = g_strescape(got, NULL);
-		w = g_strescape(want, NULL);
-		diag("got:      \"%.600s\"\nexpected: \"%.600s\"", g, w);
-		g_free(g);
-		g_free(w);
-	}
-	return r;
-}
 
 static void G_GNUC_NORETURN G_GNUC_PRINTF(1, 2)
 bail(const char *fmt, ...)

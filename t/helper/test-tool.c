@@ -28,84 +28,12 @@
 #include "kring/store.h"
 #include "kring/thread.h"
 #include "kring/util.h"
+#include "tap.h"
 
 #define IDKEY_BUF (KRING_IDKEY_MAX + 65)
 #define COMMUNITY "kring"
 
-/* ---------------------------------------------------------------- TAP */
 
-static int t_count, t_failed;
-
-static void G_GNUC_PRINTF(1, 2)
-diag(const char *fmt, ...)
-{
-	va_list ap;
-	char *text, *line, *save = NULL;
-
-	va_start(ap, fmt);
-	text = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	for (line = strtok_r(text, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save))
-		printf("#   %s\n", line);
-	g_free(text);
-	fflush(stdout);
-}
-
-static bool
-okv(bool cond, const char *fmt, va_list ap)
-{
-	t_count++;
-	if (!cond)
-		t_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", t_count);
-	vprintf(fmt, ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static bool G_GNUC_PRINTF(2, 3)
-ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-	bool r;
-
-	va_start(ap, fmt);
-	r = okv(cond, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static bool G_GNUC_PRINTF(3, 4)
-is_str(const char *got, const char *want, const char *fmt, ...)
-{
-	va_list ap;
-	bool r = (got == NULL || want == NULL) ? got == want :
-	    strcmp(got, want) == 0;
-
-	va_start(ap, fmt);
-	okv(r, fmt, ap);
-	va_end(ap);
-	if (!r)
-		diag("got:      \"%s\"\nexpected: \"%s\"", got ? got : "(null)",
-		    want ? want : "(null)");
-	return r;
-}
-
-static bool G_GNUC_PRINTF(3, 4)
-is_long(long long got, long long want, const char *fmt, ...)
-{
-	va_list ap;
-	bool r = got == want;
-
-	va_start(ap, fmt);
-	okv(r, fmt, ap);
-	va_end(ap);
-	if (!r)
-		diag("got:      %lld\nexpected: %lld", got, want);
-	return r;
-}
 
 /* Show two multi-line texts one after the other when they differ. */
 static void
