@@ -24,7 +24,6 @@
 
 #define NOW 1700000000		/* Tue, 14 Nov 2023 22:13:20 +0000 */
 
-/* ---------------------------------------------------------------- TAP */
 
 
 /* A test of a known bug elsewhere: reported, never counted as failed. */

@@ -26,7 +26,6 @@
 #include "kring/template.h"
 #include "tap.h"
 
-/* ---------------------------------------------------------------- TAP */
 
 
 static void G_GNUC_NORETURN G_GNUC_PRINTF(1, 2)
