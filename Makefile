@@ -36,7 +36,7 @@ DAEMON_SRC := $(wildcard daemon/*.c)
 DAEMON_OBJ := $(DAEMON_SRC:%.c=$(O)/%.o)
 TOOL_SRC  := $(wildcard tools/*.c)
 TOOLS     := $(TOOL_SRC:tools/%.c=$(O)/bin/%)
-HELPERS   := $(patsubst t/helper/%.c,$(O)/bin/%,$(wildcard t/helper/*.c)) $(patsubst bench/%.c,$(O)/bin/bench-%,$(wildcard bench/*.c))
+HELPERS   := $(patsubst t/helper/%.c,$(O)/bin/%,$(wildcard t/helper/test-*.c)) $(patsubst bench/%.c,$(O)/bin/bench-%,$(wildcard bench/*.c))
 FUZZ_SRC  := $(filter-out fuzz/driver.c,$(wildcard fuzz/*.c))
 FUZZERS   := $(FUZZ_SRC:fuzz/%.c=$(O)/bin/fuzz-%)
 LIBKRING  := $(O)/libkring.a
