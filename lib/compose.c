@@ -392,19 +392,9 @@ message_add_field(GMimeMessage *msg, const char *name, const char *value,
 	return rc;
 }
 
-static int
-message_headers(GMimeMessage *msg, const struct compose_msg *m,
-    const char *id, char *err, size_t errlen)
+static void
+message_addresses(GMimeMessage *msg, const struct compose_msg *m)
 {
-	int64_t when = m->date != 0 ? m->date : kring_now();
-	GDateTime *date = g_date_time_new_from_unix_utc(when);
-	char *subject;
-
-	if (date == NULL) {
-		set_error(err, errlen, "Date: %lld is out of range",
-		    (long long)when);
-		return -1;
-	}
 	message_add_address(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name,
 	    m->from_addr);
 	if (m->reply_to != NULL)
@@ -413,13 +403,26 @@ message_headers(GMimeMessage *msg, const struct compose_msg *m,
 	for (size_t i = 0; i < m->nto; i++)
 		message_add_address(msg, GMIME_ADDRESS_TYPE_TO, m->to[i].name,
 		    m->to[i].addr);
-	subject = header_text(m->subject);
+}
+
+static int
+message_headers(GMimeMessage *msg, const struct compose_msg *m,
+    const char *id, char *err, size_t errlen)
+{
+	int64_t when = m->date != 0 ? m->date : kring_now();
+	GDateTime *date;
+	char *subject = header_text(m->subject);
+
+	message_addresses(msg, m);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
 	if (field_fold(g_mime_header_list_get_header(
 	    g_mime_object_get_header_list(GMIME_OBJECT(msg)), "Subject"), NULL,
-	    err, errlen) != 0) {
-		g_date_time_unref(date);
+	    err, errlen) != 0)
+		return -1;
+	if ((date = g_date_time_new_from_unix_utc(when)) == NULL) {
+		set_error(err, errlen, "Date: %lld is out of range",
+		    (long long)when);
 		return -1;
 	}
 	g_mime_message_set_date(msg, date);
