@@ -26,7 +26,7 @@ default_config(void)
 /* Read the config for PROG, exiting on error.  A missing file is an error
  * only when it was named (-c or KRING_CONFIG). */
 static void
-cli_load_config(struct cli *cli, const char *prog)
+cli_load_config(struct cli *cli)
 {
 	char errbuf[1024];
 	const char *path = cli->config_path;
@@ -45,7 +45,7 @@ cli_load_config(struct cli *cli, const char *prog)
 }
 
 void
-cli_open_store(struct cli *cli, const char *prog, bool write)
+cli_open_store(struct cli *cli, bool write)
 {
 	char errbuf[1024];
 	const char *dir = cli->store_dir;
@@ -55,7 +55,7 @@ cli_open_store(struct cli *cli, const char *prog, bool write)
 	/* Given a store, a tool needs no config unless one is named. */
 	if (dir == NULL || *dir == '\0' || cli->config_path != NULL ||
 	    cli->need_config)
-		cli_load_config(cli, prog);
+		cli_load_config(cli);
 	else
 		config_defaults(&cli->conf);
 	if (dir == NULL || *dir == '\0')
@@ -93,7 +93,7 @@ first_stored_community(struct cli *cli, MDB_txn *txn, uint32_t *id)
 }
 
 uint32_t
-cli_community(struct cli *cli, const char *prog, MDB_txn *txn, char *name,
+cli_community(struct cli *cli, MDB_txn *txn, char *name,
     size_t namelen)
 {
 	const struct community_conf *c;

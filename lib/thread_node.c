@@ -104,9 +104,10 @@ would_loop(struct store *st, MDB_txn *txn, const struct node *child,
 	return 0;	/* too deep: treated as a loop */
 }
 
+/* Add CHILD to (or, without ADD, remove it from) the children index of
+ * the parent its record names. */
 static int
-child_link(struct store *st, MDB_txn *txn, const struct node *parent_key_of,
-    const struct node *child, bool add)
+child_link(struct store *st, MDB_txn *txn, const struct node *child, bool add)
 {
 	unsigned char kb[NODE_KEY_MAX];
 	MDB_val k, v;
@@ -120,7 +121,6 @@ child_link(struct store *st, MDB_txn *txn, const struct node *parent_key_of,
 	k.mv_size = 4 + child->plen;
 	v.mv_data = (void *)node_idkey(child, &len);
 	v.mv_size = len;
-	(void)parent_key_of;
 	if (add) {
 		rc = mdb_put(txn, st->dbi[DB_CHILD], &k, &v, MDB_NODUPDATA);
 		return rc == MDB_KEYEXIST ? 0 : rc;
@@ -148,7 +148,7 @@ node_unlink(struct store *st, MDB_txn *txn, struct node *n)
 
 	if (n->plen == 0)
 		return 0;
-	if ((rc = child_link(st, txn, NULL, n, false)) != 0)
+	if ((rc = child_link(st, txn, n, false)) != 0)
 		return rc;
 	n->plen = 0;
 	return node_save(st, txn, n);
@@ -195,11 +195,11 @@ node_link(struct store *st, MDB_txn *txn, struct node *child,
 	}
 	if (loop)
 		return node_save(st, txn, child);
-	if (child->plen > 0 && (rc = child_link(st, txn, NULL, child, false)))
+	if (child->plen > 0 && (rc = child_link(st, txn, child, false)))
 		return rc;
 	memcpy(child->parent, pkey, plen);
 	child->plen = plen;
-	if ((rc = child_link(st, txn, NULL, child, true)) != 0)
+	if ((rc = child_link(st, txn, child, true)) != 0)
 		return rc;
 mark:
 	if (own)

@@ -227,7 +227,7 @@ import_community(struct import *im)
 	}
 	if ((rc = store_begin(&im->cli.st, false, &txn)) != 0)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	cli_community(&im->cli, "kring import", txn, im->community,
+	cli_community(&im->cli, txn, im->community,
 	    sizeof im->community);
 	mdb_txn_abort(txn);
 }
@@ -262,7 +262,7 @@ main(int argc, char **argv)
 	}
 	if (optind == argc)
 		usage(stderr, EX_USAGE);
-	cli_open_store(&im.cli, "kring import", true);
+	cli_open_store(&im.cli, true);
 	import_community(&im);
 	msginfo_global_init();
 	for (int i = optind; i < argc; i++)

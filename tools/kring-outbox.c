@@ -147,11 +147,11 @@ main(int argc, char **argv)
 	int arg = cli_parse_common(&cli, argc, argv, -1, usage);
 
 	if (argc - arg == 0) {
-		cli_open_store(&cli, "kring outbox", false);
+		cli_open_store(&cli, false);
 		list(&cli);
 	} else if (argc - arg == 2 && (strcmp(argv[arg], "retry") == 0 ||
 	    strcmp(argv[arg], "drop") == 0)) {
-		cli_open_store(&cli, "kring outbox", true);
+		cli_open_store(&cli, true);
 		change(&cli, argv[arg], argv[arg + 1]);
 	} else
 		usage(stderr, EX_USAGE);

@@ -176,7 +176,7 @@ main(int argc, char **argv)
 	if (optind != argc)
 		usage(stderr, EX_USAGE);
 	sd.cli.need_config = true;
-	cli_open_store(&sd.cli, "kring send", true);
+	cli_open_store(&sd.cli, true);
 	sd.community = config_community(&sd.cli.conf, sd.cli.community);
 	if (sd.community == NULL)
 		errx(EX_CONFIG, "kring send needs a community from the config "

@@ -35,10 +35,10 @@ main(int argc, char **argv)
 	char name[256], *want;
 
 	want = argv[cli_parse_common(&cli, argc, argv, 1, usage)];
-	cli_open_store(&cli, "kring show", false);
+	cli_open_store(&cli, false);
 	txn = cli_begin(&cli, false);
 	if (cli.community != NULL)
-		comm = cli_community(&cli, "kring show", txn, name, sizeof name);
+		comm = cli_community(&cli, txn, name, sizeof name);
 	if (parse_long(want, 1, 0x7fffffffffffffffL, &num) == 0) {
 		id = (uint64_t)num;
 	} else {

@@ -55,7 +55,7 @@ main(int argc, char **argv)
 	int rc;
 
 	cli_parse_common(&cli, argc, argv, 0, usage);
-	cli_open_store(&cli, "kring stats", false);
+	cli_open_store(&cli, false);
 	txn = cli_begin(&cli, false);
 	if ((rc = mdb_cursor_open(txn, cli.st.dbi[DB_COMMUNITY], &cur)) != 0)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));

@@ -164,7 +164,7 @@ main(int argc, char **argv)
 	arg = cli_parse_common(&cli, argc, argv, 1, usage);
 	if (parse_long(argv[arg], 1, 0x7fffffffffffffffL, &id) != 0)
 		errx(EX_USAGE, "%s: not a thread id", argv[arg]);
-	cli_open_store(&cli, "kring thread", false);
+	cli_open_store(&cli, false);
 	txn = cli_begin(&cli, false);
 	if ((rc = thread_get(&cli.st, txn, (uint64_t)id, &t, NULL, NULL)) != 0)
 		errx(EX_DATAERR, "thread %ld: %s", id, rc == MDB_NOTFOUND ?

@@ -92,11 +92,11 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(stderr, EX_USAGE);
-	cli_open_store(&cli, "kring threads", false);
+	cli_open_store(&cli, false);
 	txn = cli_begin(&cli, false);
 	if ((rc = mdb_cursor_open(txn, cli.st.dbi[DB_THREAD], &cur)) != 0)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	comm = cli_community(&cli, "kring threads", txn, name, sizeof name);
+	comm = cli_community(&cli, txn, name, sizeof name);
 	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		struct thread_rec t;

@@ -55,15 +55,15 @@ void cli_emit(GString *out);
 void cli_finish(struct cli *cli, MDB_txn *txn);
 
 /*
- * Open the store for tool PROG: from -s, else KRING_STORE, else the
+ * Open the store: from -s, else KRING_STORE, else the
  * config's store.  Exits with a sysexits code and a message on failure.
  */
-void cli_open_store(struct cli *cli, const char *prog, bool write);
+void cli_open_store(struct cli *cli, bool write);
 void cli_close(struct cli *cli);
 
 /* The community to work on: --community, else the config's first, else
  * the store's only/first.  Exits EX_USAGE / EX_DATAERR when none. */
-uint32_t cli_community(struct cli *cli, const char *prog, MDB_txn *txn,
+uint32_t cli_community(struct cli *cli, MDB_txn *txn,
     char *name, size_t namelen);
 
 #endif
