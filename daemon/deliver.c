@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <openssl/ssl.h>	/* before libesmtp.h: smtp_starttls_set_ctx */
 #include <auth-client.h>
@@ -245,8 +246,39 @@ relay_nodelay(void)
 }
 
 /*
+ * Read the session tickets a TLS 1.3 relay sends just after the
+ * handshake.  libesmtp polls for reading before it writes the EHLO that
+ * follows STARTTLS: tickets arriving then make it wait for the reply to
+ * a command it has not sent, until the timeout, and the delivery fails.
+ * SSL_peek takes in what has come (tickets are not application data,
+ * so nothing is taken from libesmtp), then a short wait for the next;
+ * a relay that sends none costs TICKET_WAIT_MS once per connection.
+ */
+#define TICKET_WAIT_MS 200
+#define TICKET_NEXT_MS 20
+
+static void
+tls_read_tickets(SSL *ssl)
+{
+	struct pollfd pfd = { .fd = SSL_get_rfd(ssl), .events = POLLIN };
+	int wait_ms = TICKET_WAIT_MS;
+	char byte;
+
+	if (SSL_version(ssl) < TLS1_3_VERSION)
+		return;		/* TLS 1.2 sends its ticket in the handshake */
+	while (poll(&pfd, 1, wait_ms) > 0) {
+		int n = SSL_peek(ssl, &byte, 1);
+
+		if (n > 0 || SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ)
+			return;	/* data or an error: libesmtp's to read */
+		wait_ms = TICKET_NEXT_MS;
+	}
+}
+
+/*
  * libesmtp asks what to do about the relay's certificate: accept it only
- * when the config says not to verify (a relay on localhost, say).
+ * when the config says not to verify (a relay on localhost, say).  After
+ * the handshake, the relay's tickets are read (tls_read_tickets).
  */
 static void
 event_cb(smtp_session_t session, int event, void *arg, ...)
@@ -261,6 +293,9 @@ event_cb(smtp_session_t session, int event, void *arg, ...)
 	}
 	va_start(ap, arg);
 	switch (event) {
+	case SMTP_EV_STARTTLS_OK:
+		tls_read_tickets(va_arg(ap, SSL *));
+		break;
 	case SMTP_EV_INVALID_PEER_CERTIFICATE:
 		(void)va_arg(ap, long);		/* the verify result */
 		ok = va_arg(ap, int *);

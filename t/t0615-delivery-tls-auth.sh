@@ -24,6 +24,15 @@ msg() {
 	printf 'From: staff@example.org\nTo: %s\nSubject: %s\n\nHello.\n' "$1" "$2"
 }
 
+# kringd_start, after killing a kringd that a failed test left running
+# (so one failure does not pile onto the next tests).
+kringd_fresh() {
+	if [ -n "$KRINGD_PID" ] && kill -0 "$KRINGD_PID" 2>/dev/null; then
+		kringd_kill9
+	fi
+	kringd_start "$@"
+}
+
 outbox_wait_for() {
 	i=0
 	until kring outbox -s store --json | grep -q "$1"; do
@@ -48,7 +57,7 @@ test_expect_success 'a self-signed certificate for the sink' '
 test_expect_success 'tls = if-offered, not verified: delivered over TLS' '
 	delivery_config if-offered false &&
 	sink_start --tls cert.pem key.pem &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg a@example.net "over tls" | kring send -c kring.conf -s store &&
 	sink_wait_count 1 &&
 	sink_envelope $(sink_messages | tail -1) | grep "^TLS yes" &&
@@ -57,7 +66,7 @@ test_expect_success 'tls = if-offered, not verified: delivered over TLS' '
 
 test_expect_success 'tls = required and verified: a self-signed relay is refused' '
 	delivery_config required true &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg b@example.net "not trusted" | kring send -c kring.conf -s store &&
 	outbox_wait_for "\"state\":\"deferred\"" &&
 	kring outbox -s store --json | grep "\"last_error\":\"[^\"]" &&
@@ -68,7 +77,7 @@ test_expect_success 'tls = required and verified: a self-signed relay is refused
 test_expect_success 'the same with the sink certificate as CA file: delivered' '
 	outbox_clear &&
 	delivery_config required true "tls_ca_file = \"$PWD/cert.pem\"" &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg c@example.net "trusted" | kring send -c kring.conf -s store &&
 	sink_wait_count 2 &&
 	sink_envelope $(sink_messages | tail -1) | grep "^TLS yes" &&
@@ -77,7 +86,7 @@ test_expect_success 'the same with the sink certificate as CA file: delivered' '
 
 test_expect_success 'tls = off: plain even where TLS is offered' '
 	delivery_config off false &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg d@example.net "plain" | kring send -c kring.conf -s store &&
 	sink_wait_count 3 &&
 	sink_envelope $(sink_messages | tail -1) | grep "^TLS no" &&
@@ -90,7 +99,7 @@ test_expect_success 'tls = off: plain even where TLS is offered' '
 test_expect_success 'tls = required and no STARTTLS offered: deferred, not sent in clear' '
 	rm -rf sink sink.log && sink_start &&
 	delivery_config required false &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg e@example.net "must be tls" | kring send -c kring.conf -s store &&
 	outbox_wait_for "\"state\":\"deferred\"" &&
 	test $(sink_count) = 0 &&
@@ -102,7 +111,7 @@ test_expect_success 'AUTH with the password from its file' '
 	printf "s3cret\n" >password && chmod 600 password &&
 	delivery_config off false "user = \"kring\"
 		password_file = \"$PWD/password\"" &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg f@example.net "authenticated" | kring send -c kring.conf -s store &&
 	sink_wait_count 1 &&
 	sink_envelope $(sink_messages | tail -1) | grep "^AUTH yes" &&
@@ -111,7 +120,7 @@ test_expect_success 'AUTH with the password from its file' '
 
 test_expect_success 'AUTH with a wrong password: deferred' '
 	printf "wrong\n" >password &&
-	kringd_start -r 127.0.0.1:$SINK_PORT &&
+	kringd_fresh -r 127.0.0.1:$SINK_PORT &&
 	msg g@example.net "wrong password" | kring send -c kring.conf -s store &&
 	outbox_wait_for "\"state\":\"deferred\"" &&
 	test $(sink_count) = 1 &&
