@@ -19,7 +19,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wstrict-prototypes
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DKRING_LIBEXECDIR='"$(LIBEXECDIR)"' \
-             -DKRING_SYSCONFDIR='"$(SYSCONFDIR)"'
+             -DKRING_SYSCONFDIR='"$(SYSCONFDIR)"' -DKRING_DATADIR='"$(DATADIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(SAN_FLAGS)
 LDLIBS    += $(PKG_LIBS) -lpthread
 

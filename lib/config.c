@@ -43,9 +43,18 @@ static cfg_opt_t delivery_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t staff_opts[] = {
+	CFG_STR("name", "", CFGF_NONE),
+	CFG_STR_LIST("roles", "{}", CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t community_opts[] = {
 	CFG_STR("address", NULL, CFGF_NODEFAULT),
 	CFG_STR("description", "", CFGF_NONE),
+	CFG_STR("language", "en", CFGF_NONE),
+	CFG_INT("response_hours", 24, CFGF_NONE),
+	CFG_SEC("staff", staff_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -55,6 +64,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_INT("map_size_mb", 4096, CFGF_NONE),
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
+	CFG_STR_LIST("templates", "{" KRING_DATADIR "/templates}", CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
 	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
 	CFG_SEC("community", community_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
@@ -96,7 +106,7 @@ static const struct {
 	{ "map_size_mb", 1 }, { "delivery|connections", 1 },
 	{ "delivery|batch", 1 }, { "delivery|lifetime", 1 },
 	{ "delivery|retry_min", 1 }, { "delivery|retry_max", 1 },
-	{ "delivery|timeout", 1 },
+	{ "delivery|timeout", 1 }, { "community|response_hours", 1 },
 };
 
 static int
@@ -215,6 +225,71 @@ listen_spec_parse(const char *text, struct listen_spec *spec)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} role_names[] = {
+	{ "manager", ROLE_MANAGER }, { "owner", ROLE_OWNER },
+	{ "moderator", ROLE_MODERATOR },
+};
+
+/* The roles of staff section SEC as bits; -1 with ERR for an unknown one. */
+static int
+staff_roles(cfg_t *sec, const char *path, char *err, size_t errlen)
+{
+	unsigned bits = 0;
+
+	for (unsigned i = 0; i < cfg_size(sec, "roles"); i++) {
+		const char *r = cfg_getnstr(sec, "roles", i);
+		size_t j = 0;
+
+		while (j < G_N_ELEMENTS(role_names) &&
+		    strcmp(role_names[j].name, r) != 0)
+			j++;
+		if (j == G_N_ELEMENTS(role_names)) {
+			snprintf(err, errlen, "%s:%d: staff \"%s\": role \"%s\" "
+			    "is not manager, owner or moderator", path,
+			    sec->line, cfg_title(sec), r);
+			return -1;
+		}
+		bits |= role_names[j].bit;
+	}
+	return (int)bits;
+}
+
+/* The staff sections of community section SEC into C. */
+static int
+staff_fill(struct community_conf *c, cfg_t *sec, const char *path,
+    char *err, size_t errlen)
+{
+	unsigned n = cfg_size(sec, "staff");
+
+	if (n > KRING_MAX_STAFF) {
+		snprintf(err, errlen, "%s:%d: community \"%s\": more than %d "
+		    "staff", path, sec->line, c->name, KRING_MAX_STAFF);
+		return -1;
+	}
+	c->staff = g_new0(struct staff_conf, n);
+	for (unsigned i = 0; i < n; i++) {
+		cfg_t *ss = cfg_getnsec(sec, "staff", i);
+		const char *addr = cfg_title(ss);
+		int roles = staff_roles(ss, path, err, errlen);
+
+		if (roles < 0)
+			return -1;
+		if (!smtp_addr_valid(addr) || strchr(addr, '@') == NULL) {
+			snprintf(err, errlen, "%s:%d: staff \"%s\" is not an "
+			    "address", path, ss->line, addr);
+			return -1;
+		}
+		c->staff[i].address = ascii_lower(g_strdup(addr));
+		c->staff[i].name = g_strdup(cfg_getstr(ss, "name"));
+		c->staff[i].roles = (unsigned)roles;
+		c->nstaff = i + 1;
+	}
+	return 0;
+}
+
 /* Split COMMUNITY's address into lower-case local part and domain. */
 static int
 community_fill(struct community_conf *c, cfg_t *sec, const char *path,
@@ -239,7 +314,9 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->local = ascii_lower(g_strndup(addr, (size_t)(at - addr)));
 	c->domain = ascii_lower(g_strdup(at + 1));
 	c->description = g_strdup(cfg_getstr(sec, "description"));
-	return 0;
+	c->language = g_strdup(cfg_getstr(sec, "language"));
+	c->response_hours = cfg_getint(sec, "response_hours");
+	return staff_fill(c, sec, path, err, errlen);
 }
 
 static void
@@ -286,6 +363,30 @@ delivery_fill(struct delivery_conf *d, cfg_t *sec)
 	d->timeout = cfg_getint(sec, "timeout");
 }
 
+/* The template folders; relative ones from the folder of PATH. */
+static int
+templates_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	unsigned n = cfg_size(cfg, "templates");
+	char *base = g_path_get_dirname(path);
+
+	if (n > KRING_MAX_TEMPLATE_DIRS) {
+		snprintf(err, errlen, "%s: more than %d template folders", path,
+		    KRING_MAX_TEMPLATE_DIRS);
+		g_free(base);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const char *d = cfg_getnstr(cfg, "templates", i);
+
+		conf->template_dirs[i] = g_path_is_absolute(d) ? g_strdup(d) :
+		    g_build_filename(base, d, NULL);
+	}
+	g_free(base);
+	return 0;
+}
+
 /* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
 static int
 config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
@@ -308,6 +409,8 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	for (unsigned i = 0; i < n; i++)
 		listen_spec_parse(cfg_getnstr(cfg, "listen", i),
 		    &conf->listeners[conf->nlisteners++]);
+	if (templates_fill(conf, cfg, path, err, errlen) != 0)
+		return -1;
 	n = cfg_size(cfg, "community");
 	if (n > KRING_MAX_COMMUNITIES) {
 		snprintf(err, errlen, "%s: more than %d communities", path,
@@ -405,7 +508,15 @@ config_free(struct kring_config *conf)
 		g_free(c->local);
 		g_free(c->domain);
 		g_free(c->description);
+		g_free(c->language);
+		for (size_t j = 0; j < c->nstaff; j++) {
+			g_free(c->staff[j].address);
+			g_free(c->staff[j].name);
+		}
+		g_free(c->staff);
 	}
+	for (size_t i = 0; conf->template_dirs[i] != NULL; i++)
+		g_free(conf->template_dirs[i]);
 	memset(conf, 0, sizeof *conf);
 }
 
@@ -441,5 +552,14 @@ config_community(const struct kring_config *conf, const char *name)
 	for (size_t i = 0; i < conf->ncommunities; i++)
 		if (strcmp(conf->communities[i].name, name) == 0)
 			return &conf->communities[i];
+	return NULL;
+}
+
+const struct staff_conf *
+config_staff(const struct community_conf *c, const char *address)
+{
+	for (size_t i = 0; i < c->nstaff; i++)
+		if (g_ascii_strcasecmp(c->staff[i].address, address) == 0)
+			return &c->staff[i];
 	return NULL;
 }

@@ -31,6 +31,9 @@ static const struct {
 	[DB_OUTBOX] = { "outbox", 0 },
 	[DB_OUTBOX_RAW] = { "outbox_raw", 0 },
 	[DB_OUTBOX_DUE] = { "outbox_due", 0 },
+	[DB_TOPIC] = { "topic", 0 },
+	[DB_MEMBER] = { "member", 0 },
+	[DB_LEDGER] = { "ledger", 0 },
 };
 
 void

@@ -10,6 +10,8 @@
 
 #define KRING_MAX_LISTENERS   16
 #define KRING_MAX_COMMUNITIES 256
+#define KRING_MAX_STAFF       256	/* per community */
+#define KRING_MAX_TEMPLATE_DIRS 8
 
 enum listen_proto { PROTO_SMTP, PROTO_LMTP };
 
@@ -19,12 +21,29 @@ struct listen_spec {
 	enum listen_proto proto;
 };
 
+/* Roles of a staff member; a bit each. */
+enum staff_role {
+	ROLE_MANAGER = 1u << 0,		/* community manager: summaries */
+	ROLE_OWNER = 1u << 1,		/* topic owner: outcomes */
+	ROLE_MODERATOR = 1u << 2,
+};
+
+struct staff_conf {
+	char *address;	/* lower case */
+	char *name;	/* display name, may be "" */
+	unsigned roles;	/* enum staff_role bits */
+};
+
 struct community_conf {
 	char *name;	/* the section title: community "name" { ... } */
 	char *address;	/* full address, local@domain */
 	char *local;	/* local part of address, lower case */
 	char *domain;	/* domain of address, lower case */
-	char *description;
+	char *description;	/* also the display name of its mail */
+	char *language;	/* of its mail: a folder of the templates */
+	long response_hours;	/* the promise: member posts answered within */
+	struct staff_conf *staff;
+	size_t nstaff;
 };
 
 struct limits_conf {
@@ -60,6 +79,9 @@ struct kring_config {
 	char *store;		/* LMDB directory */
 	long map_size_mb;
 	char *user;		/* drop to this user after binding, or NULL */
+	/* Template folders, searched in order (an admin's before the shipped
+	 * one); relative paths are taken from the config file's folder. */
+	char *template_dirs[KRING_MAX_TEMPLATE_DIRS + 1];	/* NULL-ended */
 	struct listen_spec listeners[KRING_MAX_LISTENERS];
 	size_t nlisteners;
 	struct limits_conf limits;
@@ -92,6 +114,10 @@ int listen_spec_parse(const char *text, struct listen_spec *spec);
  * into ADDRESS at the detail after '+', or NULL.
  */
 const struct community_conf *config_match_rcpt(const struct kring_config *conf,
+    const char *address);
+
+/* Staff member ADDRESS (any case) of community C, or NULL. */
+const struct staff_conf *config_staff(const struct community_conf *c,
     const char *address);
 
 /* The community named NAME, or the first one when NAME is NULL. */

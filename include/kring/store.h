@@ -20,6 +20,10 @@
  *   outbox_raw   u64 outbox id -> the message to send, CRLF line ends
  *   outbox_due   i64 next attempt, u64 outbox id -> (empty); only
  *                entries still to be tried are in it
+ *   topic        u64 topic id -> struct topic_rec, then strings (topic.h)
+ *   member       u32 community, address -> struct member_rec, then name
+ *   ledger       what was done once: a key of NUL-joined parts
+ *                (ledger.h) -> i64 when
  *
  * An "idkey" is a Message-ID without its angle brackets, or, when longer
  * than KRING_IDKEY_MAX, "#" and the SHA-256 of it in hex (LMDB keys stop
@@ -39,7 +43,8 @@
 enum store_db {
 	DB_META, DB_COMMUNITY, DB_RAW, DB_MSG, DB_NODE, DB_CHILD, DB_THREAD,
 	DB_THREAD_NODE, DB_THREAD_PART, DB_SUBJECT, DB_SENDER, DB_COUNTS,
-	DB_BY_TIME, DB_OUTBOX, DB_OUTBOX_RAW, DB_OUTBOX_DUE, DB__COUNT
+	DB_BY_TIME, DB_OUTBOX, DB_OUTBOX_RAW, DB_OUTBOX_DUE, DB_TOPIC,
+	DB_MEMBER, DB_LEDGER, DB__COUNT
 };
 
 struct store {

@@ -1,0 +1,57 @@
+/*
+ * mail.h: the mail of the staff tools, from template to outbox.  A tool
+ * fills a tmpl_ctx per message and calls mail_kind(); the message is
+ * rendered from KIND-subject.txt, KIND.txt and KIND.html in the
+ * community's language, built with compose_build(), and either appended
+ * to an mbox preview or enqueued in the caller's write transaction
+ * (with --send), beside the ledger records that say it was sent.
+ */
+#ifndef KRING_MAIL_H
+#define KRING_MAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+#include "kring/compose.h"
+#include "kring/config.h"
+#include "kring/store.h"
+#include "kring/template.h"
+
+struct mail_out {
+	const struct kring_config *conf;
+	const struct community_conf *community;
+	struct store *st;
+	MDB_txn *txn;		/* a write transaction when SEND */
+	bool send;		/* enqueue; else append to PREVIEW */
+	struct tmpl_set *templates;
+	GByteArray *preview;	/* the mbox stream when previewing */
+	int64_t now;
+	size_t count;		/* messages made */
+};
+
+/*
+ * Set up MO for community C of CONF: templates from the config's folders
+ * (or, when none of them exists, the folder shipped beside the program).
+ * Free with mail_out_free.
+ */
+void mail_out_init(struct mail_out *mo, const struct kring_config *conf,
+    const struct community_conf *c, struct store *st, MDB_txn *txn,
+    bool send, int64_t now);
+void mail_out_free(struct mail_out *mo);
+
+/*
+ * Render KIND with CTX (community_name, lang and subject are set here)
+ * and send or preview it to the NTO recipients TO, From the community.
+ * AUTO_SUBMITTED is the RFC 3834 value or NULL.  Returns 0, or -1 with
+ * ERR set (a template or composing error: nothing was sent), or an LMDB
+ * code from the outbox.
+ */
+int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
+    const struct compose_addr *to, size_t nto, const char *auto_submitted,
+    char *err, size_t errlen);
+
+/* Set NAME_html and NAME_text in CTX from Markdown MD (NULL: neither). */
+void mail_set_markdown(struct tmpl_ctx *ctx, const char *name, const char *md);
+
+#endif

@@ -1,0 +1,223 @@
+/*
+ * activity.c: the posts of a period and their staff answers (activity.h).
+ */
+#include <string.h>
+#include <glib.h>
+
+#include "kring/activity.h"
+#include "kring/thread.h"
+
+/* A by_time key: community, time with the sign bit flipped, msg id. */
+static void
+by_time_key(unsigned char kb[20], uint32_t comm, int64_t time, uint64_t msg)
+{
+	be32_put(kb, comm);
+	be64_put(kb + 4, (uint64_t)time ^ (UINT64_C(1) << 63));
+	be64_put(kb + 12, msg);
+}
+
+void
+post_free(struct post *p)
+{
+	if (p == NULL)
+		return;
+	g_free(p->from);
+	g_free(p->subject);
+	g_free(p->message_id);
+	g_free(p);
+}
+
+int
+post_load(struct store *st, MDB_txn *txn, const struct community_conf *conf,
+    uint64_t msg, struct post **out)
+{
+	struct msg_view v;
+	struct post *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = store_msg_get(st, txn, msg, &v)) != 0)
+		return rc;
+	p = g_new0(struct post, 1);
+	p->msg = msg;
+	p->thread = v.rec.thread;
+	p->time = v.rec.time;
+	p->from = g_ascii_strdown(v.from[0] ? v.from : v.sender, -1);
+	p->subject = g_strdup(v.subject);
+	p->message_id = g_strdup(v.message_id);
+	p->staff = config_staff(conf, p->from) != NULL;
+	*out = p;
+	return 0;
+}
+
+/* Time of the message at node key K (community + idkey) if staff wrote it;
+ * 0 otherwise. */
+static int
+staff_time_of_node(struct store *st, MDB_txn *txn,
+    const struct community_conf *conf, MDB_val *k, int64_t *when)
+{
+	struct node_rec rec;
+	struct msg_view v;
+	MDB_val nv;
+	int rc;
+
+	*when = 0;
+	if ((rc = mdb_get(txn, st->dbi[DB_NODE], k, &nv)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (nv.mv_size < sizeof rec)
+		return MDB_CORRUPTED;
+	memcpy(&rec, nv.mv_data, sizeof rec);
+	if (rec.msg == 0)
+		return 0;	/* a placeholder */
+	if ((rc = store_msg_get(st, txn, rec.msg, &v)) != 0)
+		return rc;
+	if (config_staff(conf, v.from[0] ? v.from : v.sender) != NULL)
+		*when = v.rec.time;
+	return 0;
+}
+
+int
+activity_answer(struct store *st, MDB_txn *txn, uint32_t comm,
+    const struct community_conf *conf, const char *msgid, int64_t *when)
+{
+	unsigned char key[4 + KRING_IDKEY_MAX + 65], ckey[sizeof key];
+	MDB_val k, v;
+	MDB_cursor *cur;
+	int rc;
+
+	*when = 0;
+	be32_put(key, comm);
+	k.mv_size = 4 + store_idkey(msgid, (char *)key + 4);
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_CHILD], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		MDB_val ck = { 4 + v.mv_size, ckey };
+		int64_t t;
+
+		if (v.mv_size > sizeof ckey - 4) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(ckey, key, 4);
+		memcpy(ckey + 4, v.mv_data, v.mv_size);
+		if ((rc = staff_time_of_node(st, txn, conf, &ck, &t)) != 0)
+			break;
+		if (t != 0 && (*when == 0 || t < *when))
+			*when = t;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Load message MSG as a post of A, with its answer. */
+static int
+activity_add(struct store *st, MDB_txn *txn, struct activity *a, uint64_t msg)
+{
+	struct post *p;
+	int rc;
+
+	if ((rc = post_load(st, txn, a->conf, msg, &p)) != 0)
+		return rc;
+	g_ptr_array_add(a->posts, p);
+	if (p->staff)
+		return 0;
+	return activity_answer(st, txn, a->community, a->conf, p->message_id,
+	    &p->answered);
+}
+
+int
+activity_scan(struct store *st, MDB_txn *txn, uint32_t comm,
+    const struct community_conf *conf, int64_t since, int64_t until,
+    struct activity *a)
+{
+	unsigned char kb[20], end[20];
+	MDB_val k = { 20, kb }, v;
+	MDB_cursor *cur;
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	a->community = comm;
+	a->conf = conf;
+	a->since = since;
+	a->until = until;
+	a->posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
+	by_time_key(kb, comm, since, 0);
+	by_time_key(end, comm, until, 0);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_BY_TIME], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 20 || memcmp(k.mv_data, end, 20) >= 0)
+			break;
+		if ((rc = activity_add(st, txn, a,
+		    be64_get((unsigned char *)k.mv_data + 12))) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void
+activity_free(struct activity *a)
+{
+	if (a->posts != NULL)
+		g_ptr_array_unref(a->posts);
+	a->posts = NULL;
+}
+
+static gint
+post_cmp_time(gconstpointer a, gconstpointer b, gpointer unused)
+{
+	const struct post *pa = *(struct post *const *)a;
+	const struct post *pb = *(struct post *const *)b;
+
+	return pa->time < pb->time ? -1 : pa->time > pb->time ? 1 :
+	    pa->msg < pb->msg ? -1 : pa->msg > pb->msg;
+}
+
+int
+activity_thread_posts(struct store *st, MDB_txn *txn, uint32_t comm,
+    const struct community_conf *conf, uint64_t thread, GPtrArray *out)
+{
+	unsigned char tk[8], nk[4 + KRING_IDKEY_MAX + 65];
+	MDB_val k = { 8, tk }, v;
+	MDB_cursor *cur;
+	guint first = out->len;
+	int rc;
+
+	be64_put(tk, thread);
+	be32_put(nk, comm);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_THREAD_NODE], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_KEY);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT_DUP)) {
+		MDB_val key = { 4 + v.mv_size, nk }, nv;
+		struct node_rec rec;
+		struct post *p;
+
+		if (v.mv_size > sizeof nk - 4) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(nk + 4, v.mv_data, v.mv_size);
+		if ((rc = mdb_get(txn, st->dbi[DB_NODE], &key, &nv)) != 0 ||
+		    nv.mv_size < sizeof rec)
+			break;
+		memcpy(&rec, nv.mv_data, sizeof rec);
+		if (rec.msg == 0)
+			continue;
+		if ((rc = post_load(st, txn, conf, rec.msg, &p)) != 0)
+			break;
+		g_ptr_array_add(out, p);
+	}
+	mdb_cursor_close(cur);
+	if (rc == 0 || rc == MDB_NOTFOUND) {
+		/* Sort only what was added. */
+		g_qsort_with_data(out->pdata + first, (gint)(out->len - first),
+		    sizeof(gpointer), post_cmp_time, NULL);
+		return 0;
+	}
+	return rc;
+}

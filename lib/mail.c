@@ -1,0 +1,195 @@
+/*
+ * mail.c: render, compose, and preview or enqueue the mail of the staff
+ * tools (mail.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "kring/mail.h"
+#include "kring/markdown.h"
+#include "kring/outbox.h"
+
+/* Template folders shipped beside the program: build/bin/../../templates
+ * in the source tree, PREFIX/libexec/kring/../../share/kring/templates
+ * when installed. */
+static const char *const beside_program[] = {
+	"../../templates", "../../share/kring/templates",
+};
+
+/* The first folder of the config's list that exists, else one beside
+ * the program; NULL-ended list into DIRS (g_free each). */
+static void
+template_dirs(const struct kring_config *conf, char **dirs, size_t max)
+{
+	size_t n = 0;
+	char exe[PATH_MAX];
+	ssize_t len;
+
+	for (size_t i = 0; conf->template_dirs[i] != NULL && n < max - 1; i++)
+		if (g_file_test(conf->template_dirs[i], G_FILE_TEST_IS_DIR))
+			dirs[n++] = g_strdup(conf->template_dirs[i]);
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n == 0 && len > 0) {
+		char *bindir;
+
+		exe[len] = '\0';
+		bindir = g_path_get_dirname(exe);
+		for (size_t i = 0; i < G_N_ELEMENTS(beside_program); i++) {
+			char *d = g_build_filename(bindir, beside_program[i], NULL);
+
+			if (n < max - 1 && g_file_test(d, G_FILE_TEST_IS_DIR))
+				dirs[n++] = d;
+			else
+				g_free(d);
+		}
+		g_free(bindir);
+	}
+	dirs[n] = NULL;
+}
+
+void
+mail_out_init(struct mail_out *mo, const struct kring_config *conf,
+    const struct community_conf *c, struct store *st, MDB_txn *txn,
+    bool send, int64_t now)
+{
+	char *dirs[KRING_MAX_TEMPLATE_DIRS + 2];
+
+	memset(mo, 0, sizeof *mo);
+	mo->conf = conf;
+	mo->community = c;
+	mo->st = st;
+	mo->txn = txn;
+	mo->send = send;
+	mo->now = now;
+	mo->preview = g_byte_array_new();
+	template_dirs(conf, dirs, G_N_ELEMENTS(dirs));
+	mo->templates = tmpl_set_new((const char *const *)dirs);
+	for (size_t i = 0; dirs[i] != NULL; i++)
+		g_free(dirs[i]);
+}
+
+void
+mail_out_free(struct mail_out *mo)
+{
+	tmpl_set_free(mo->templates);
+	if (mo->preview != NULL)
+		g_byte_array_unref(mo->preview);
+	memset(mo, 0, sizeof *mo);
+}
+
+void
+mail_set_markdown(struct tmpl_ctx *ctx, const char *name, const char *md)
+{
+	char *key, *html, *text;
+
+	if (md == NULL || md[0] == '\0')
+		return;
+	html = markdown_to_html(md, strlen(md));
+	text = markdown_to_text(md, strlen(md));
+	key = g_strconcat(name, "_html", NULL);
+	tmpl_ctx_set(ctx, key, html);
+	g_free(key);
+	key = g_strconcat(name, "_text", NULL);
+	tmpl_ctx_set(ctx, key, text);
+	g_free(key);
+	g_free(html);
+	g_free(text);
+}
+
+/* Render KIND's subject, text and HTML into the three strings. */
+static int
+render_parts(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
+    GString *parts[3], char *err, size_t errlen)
+{
+	const char *lang = mo->community->language;
+	char *names[3] = {
+		g_strconcat(kind, "-subject.txt", NULL),
+		g_strconcat(kind, ".txt", NULL),
+		g_strconcat(kind, ".html", NULL),
+	};
+	int rc = 0;
+
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		rc = tmpl_render(mo->templates, lang, names[i], ctx, parts[i],
+		    err, errlen);
+		if (i == 0 && rc == 0) {
+			/* The subject: its first line, trimmed. */
+			char *nl = strchr(parts[0]->str, '\n');
+
+			if (nl != NULL)
+				g_string_truncate(parts[0], (gsize)(nl - parts[0]->str));
+			g_strstrip(parts[0]->str);
+			tmpl_ctx_set(ctx, "subject", parts[0]->str);
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		g_free(names[i]);
+	return rc;
+}
+
+/* Enqueue MSG to TO, or append it to the preview. */
+static int
+mail_deliver(struct mail_out *mo, const GByteArray *msg,
+    const struct compose_addr *to, size_t nto, char *err, size_t errlen)
+{
+	const char **rcpts;
+	uint64_t id;
+	int rc;
+
+	if (!mo->send) {
+		compose_mbox_append(mo->preview, msg, mo->now);
+		return 0;
+	}
+	rcpts = g_new(const char *, nto);
+	for (size_t i = 0; i < nto; i++)
+		rcpts[i] = to[i].addr;
+	rc = outbox_enqueue(mo->st, mo->txn, mo->community->address,
+	    mo->conf->hostname, rcpts, nto, (const char *)msg->data, msg->len,
+	    mo->now, &id);
+	g_free(rcpts);
+	if (rc != 0)
+		snprintf(err, errlen, "outbox: %s", rc == EINVAL ?
+		    "too many recipients" : mdb_strerror(rc));
+	return rc;
+}
+
+int
+mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
+    const struct compose_addr *to, size_t nto, const char *auto_submitted,
+    char *err, size_t errlen)
+{
+	const struct community_conf *c = mo->community;
+	GString *parts[3] = { g_string_new(NULL), g_string_new(NULL),
+	    g_string_new(NULL) };
+	GByteArray *msg = g_byte_array_new();
+	char *list_id = g_strdup_printf("<%s.%s>", c->local, c->domain);
+	struct compose_header list = { "List-Id", list_id };
+	struct compose_msg m = {
+		.from_name = c->description[0] ? c->description : c->name,
+		.from_addr = c->address, .to = to, .nto = nto,
+		.auto_submitted = auto_submitted, .headers = &list,
+		.nheaders = 1, .date = mo->now,
+	};
+	int rc;
+
+	tmpl_ctx_set(ctx, "community_name", m.from_name);
+	tmpl_ctx_set(ctx, "lang", c->language);
+	rc = render_parts(mo, kind, ctx, parts, err, errlen);
+	if (rc == 0) {
+		m.subject = parts[0]->str;
+		m.text = parts[1]->str;
+		m.html = parts[2]->str;
+		rc = compose_build(&m, msg, NULL, err, errlen);
+	}
+	if (rc == 0 && (rc = mail_deliver(mo, msg, to, nto, err, errlen)) == 0)
+		mo->count++;
+	for (int i = 0; i < 3; i++)
+		g_string_free(parts[i], TRUE);
+	g_byte_array_unref(msg);
+	g_free(list_id);
+	return rc;
+}

@@ -1,0 +1,119 @@
+/*
+ * stafftool.c: the frame of the staff tools (stafftool.h).
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "kring/stafftool.h"
+#include "kring/util.h"
+
+static void
+staff_run_options(struct staff_run *r, int argc, char **argv,
+    void (*usage)(FILE *, int))
+{
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ "send", no_argument, NULL, 'S' },
+		{ "since", required_argument, NULL, 'B' },
+		{ "until", required_argument, NULL, 'U' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		if (ch == 'h')
+			usage(stdout, 0);
+		else if (ch == 'S')
+			r->send = true;
+		else if (ch == 'B')
+			r->since = optarg;
+		else if (ch == 'U')
+			r->until = optarg;
+		else if (!cli_option(&r->cli, ch, optarg))
+			usage(stderr, EX_USAGE);
+	}
+	if (optind != argc)
+		usage(stderr, EX_USAGE);
+}
+
+void
+staff_run_start(struct staff_run *r, const char *tool, int argc,
+    char **argv, long default_days, void (*usage)(FILE *, int))
+{
+	char name[256], errbuf[512];
+
+	memset(r, 0, sizeof *r);
+	r->tool = tool;
+	r->cli.need_config = true;	/* staff and language live there */
+	staff_run_options(r, argc, argv, usage);
+	r->now = kring_now();
+	cli_open_store(&r->cli, r->send);
+	r->txn = cli_begin(&r->cli, r->send);
+	r->comm_id = cli_community(&r->cli, r->txn, name, sizeof name);
+	r->community = config_community(&r->cli.conf, name);
+	if (r->community == NULL)
+		staff_run_fail(r, EX_CONFIG, "%s: no community \"%s\" in the "
+		    "config", r->cli.conf.path, name);
+	if (period_resolve(&r->cli.st, r->txn, r->comm_id, tool, r->since,
+	    r->until, r->now, default_days, &r->period, errbuf,
+	    sizeof errbuf) != 0)
+		staff_run_fail(r, EX_USAGE, "%s", errbuf);
+	mail_out_init(&r->mo, &r->cli.conf, r->community, &r->cli.st, r->txn,
+	    r->send, r->now);
+}
+
+void
+staff_run_fail(struct staff_run *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verrx(status, fmt, ap);
+	/* not reached: the transaction dies with the process, uncommitted */
+}
+
+void
+staff_run_finish(struct staff_run *r)
+{
+	int rc;
+
+	if (!r->send) {
+		if (fwrite(r->mo.preview->data, 1, r->mo.preview->len, stdout)
+		    != r->mo.preview->len || fflush(stdout) != 0)
+			err(EX_IOERR, "stdout");
+		fprintf(stderr, "kring %s: %zu message(s) previewed for %s to "
+		    "%s (nothing sent; --send sends)\n", r->tool, r->mo.count,
+		    r->period.since_text, r->period.until_text);
+		mdb_txn_abort(r->txn);
+	} else {
+		if ((rc = period_record(&r->cli.st, r->txn, r->comm_id,
+		    r->tool, &r->period)) != 0 ||
+		    (rc = mdb_txn_commit(r->txn)) != 0)
+			errx(EX_CANTCREAT, "%s: %s; nothing queued",
+			    r->cli.st.path, mdb_strerror(rc));
+		fprintf(stderr, "kring %s: %zu message(s) queued for %s to "
+		    "%s\n", r->tool, r->mo.count, r->period.since_text,
+		    r->period.until_text);
+	}
+	mail_out_free(&r->mo);
+	cli_close(&r->cli);
+}
+
+struct compose_addr *
+staff_run_staff(const struct staff_run *r, size_t *n)
+{
+	const struct community_conf *c = r->community;
+	struct compose_addr *to = g_new0(struct compose_addr, c->nstaff + 1);
+
+	for (size_t i = 0; i < c->nstaff; i++) {
+		to[i].name = c->staff[i].name;
+		to[i].addr = c->staff[i].address;
+	}
+	*n = c->nstaff;
+	return to;
+}
