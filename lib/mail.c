@@ -82,20 +82,17 @@ mail_out_free(struct mail_out *mo)
 }
 
 void
-mail_set_markdown(struct tmpl_ctx *ctx, const char *name, const char *md)
+mail_set_markdown(struct tmpl_ctx *ctx, const char *text_name,
+    const char *html_name, const char *md)
 {
-	char *key, *html, *text;
+	char *html, *text;
 
 	if (md == NULL || md[0] == '\0')
 		return;
 	html = markdown_to_html(md, strlen(md));
 	text = markdown_to_text(md, strlen(md));
-	key = g_strconcat(name, "_html", NULL);
-	tmpl_ctx_set(ctx, key, html);
-	g_free(key);
-	key = g_strconcat(name, "_text", NULL);
-	tmpl_ctx_set(ctx, key, text);
-	g_free(key);
+	tmpl_ctx_set(ctx, html_name, html);
+	tmpl_ctx_set(ctx, text_name, text);
 	g_free(html);
 	g_free(text);
 }

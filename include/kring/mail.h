@@ -51,7 +51,9 @@ int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
     char *err, size_t errlen);
 
-/* Set NAME_html and NAME_text in CTX from Markdown MD (NULL: neither). */
-void mail_set_markdown(struct tmpl_ctx *ctx, const char *name, const char *md);
+/* Set TEXT_NAME and HTML_NAME in CTX from Markdown MD (NULL or "":
+ * neither). */
+void mail_set_markdown(struct tmpl_ctx *ctx, const char *text_name,
+    const char *html_name, const char *md);
 
 #endif

@@ -1,0 +1,39 @@
+/*
+ * sla.h: the staff response figures of a period: how fast staff answer
+ * member posts, against the community's promise (response_hours).
+ *
+ * A member post is "due" once it was answered or the promise has run
+ * out for it; the share answered within the promise is of the due ones.
+ */
+#ifndef KRING_SLA_H
+#define KRING_SLA_H
+
+#include <stdint.h>
+#include <glib.h>
+#include "kring/activity.h"
+
+struct sla_figures {
+	long promise_hours;
+	long member_posts;	/* in the period */
+	long answered;		/* with a staff answer */
+	long within;		/* answered within the promise */
+	long due;		/* answered, or older than the promise */
+	long unanswered;	/* no staff answer yet, whatever their age */
+	long median_minutes;	/* of the answered; -1 when none */
+	GPtrArray *overdue;	/* struct post * (borrowed from the activity):
+				 * unanswered past the promise, oldest first */
+};
+
+/* The figures of A at NOW against PROMISE_HOURS.  Free with sla_free. */
+void sla_compute(const struct activity *a, int64_t now, long promise_hours,
+    struct sla_figures *s);
+void sla_free(struct sla_figures *s);
+
+/* The median as text, "45 min" or "3.5 h", into BUF; "-" when none. */
+void sla_median_text(const struct sla_figures *s, char *buf, size_t len);
+
+/* 0..100: the share of due posts answered within the promise; 100 when
+ * none was due. */
+long sla_within_pct(const struct sla_figures *s);
+
+#endif

@@ -1,0 +1,522 @@
+/*
+ * kring-newsletter: the biweekly staff newsletter of a community: what
+ * members said in the period, in numbers, charts, topics, threads,
+ * response times, summaries, outcomes and quotes.  Previews an mbox on
+ * stdout; --send enqueues it to the community's staff.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "kring/activity.h"
+#include "kring/excerpt.h"
+#include "kring/msginfo.h"
+#include "kring/sla.h"
+#include "kring/stafftool.h"
+#include "kring/thread.h"
+#include "kring/topic.h"
+
+#define BAR_WIDTH 30		/* characters of the longest text bar */
+#define MAX_DAYS 62		/* rows of the posts-per-day chart */
+#define TOP_THREADS 5
+#define TOP_MEMBERS 5
+#define MAX_QUOTES 3
+#define QUOTE_BYTES 280
+#define QUIET_RESPONSES 2	/* an open topic with at most this many */
+#define MAX_OPEN_LISTED 10	/* unanswered posts named */
+
+static void
+usage(FILE *out, int status)
+{
+	fprintf(out, "usage: kring newsletter [-s DIR] [-c FILE] [--community C]\n"
+	    "                        [--since DATE] [--until DATE] [--send]\n\n"
+	    "The staff newsletter for the period (by default since the last\n"
+	    "one sent, or the last 14 days): previewed as an mbox on stdout,\n"
+	    "or with --send queued to the community's staff.\n");
+	exit(status);
+}
+
+/* A run of '#' for N of MAX; percent into *PCT. */
+static char *
+bar(long n, long max, long *pct)
+{
+	long w = max > 0 ? (n * BAR_WIDTH + max - 1) / max : 0;
+
+	*pct = max > 0 ? n * 100 / max : 0;
+	return g_strnfill((gsize)w, '#');
+}
+
+static void
+set_bar(struct tmpl_ctx *item, long n, long max)
+{
+	long pct;
+	char *b = bar(n, max, &pct);
+
+	tmpl_ctx_set_int(item, "bar", pct);
+	tmpl_ctx_set(item, "bar_text", b);
+	g_free(b);
+}
+
+static void
+set_status(struct tmpl_ctx *item, uint32_t status)
+{
+	static const char *const flags[TOPIC__NSTATUS] = {
+		"status_open", "status_summarised", "status_in_progress",
+		"status_implemented", "status_declined",
+	};
+
+	tmpl_ctx_set(item, "status", topic_status_name(status));
+	if (status < TOPIC__NSTATUS)
+		tmpl_ctx_set_bool(item, flags[status], true);
+}
+
+/* ---------------------------------------------------------- counting */
+
+struct figures {
+	struct staff_run *run;
+	struct activity act;
+	GHashTable *member_posts;	/* address -> posts in the period */
+	long members, staff_posts, new_members;
+};
+
+/* Total posts of ADDR in the community, from DB_SENDER. */
+static uint64_t
+sender_total(struct staff_run *r, const char *addr)
+{
+	size_t len = strnlen(addr, 400);
+	unsigned char kb[4 + 400];
+	MDB_val k = { 4 + len, kb }, v;
+
+	be32_put(kb, r->comm_id);
+	memcpy(kb + 4, addr, len);
+	if (mdb_get(r->txn, r->cli.st.dbi[DB_SENDER], &k, &v) != 0 ||
+	    v.mv_size != 8)
+		return 0;
+	return be64_get(v.mv_data);
+}
+
+/* Members and their posts; a member is new when every post they ever
+ * made is in the period. */
+static void
+count_members(struct figures *f)
+{
+	GHashTableIter it;
+	gpointer addr, n;
+
+	f->member_posts = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < f->act.posts->len; i++) {
+		struct post *p = f->act.posts->pdata[i];
+
+		if (p->staff) {
+			f->staff_posts++;
+			continue;
+		}
+		n = g_hash_table_lookup(f->member_posts, p->from);
+		g_hash_table_insert(f->member_posts, p->from,
+		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
+	}
+	f->members = g_hash_table_size(f->member_posts);
+	g_hash_table_iter_init(&it, f->member_posts);
+	while (g_hash_table_iter_next(&it, &addr, &n))
+		if (sender_total(f->run, addr) <= (uint64_t)GPOINTER_TO_INT(n))
+			f->new_members++;
+}
+
+static void
+fill_counts(struct figures *f, struct tmpl_ctx *ctx)
+{
+	const struct period *p = &f->run->period;
+
+	count_members(f);
+	tmpl_ctx_set(ctx, "period_from", p->since_text);
+	tmpl_ctx_set(ctx, "period_until", p->until_text);
+	tmpl_ctx_set_int(ctx, "posts", (long)f->act.posts->len);
+	tmpl_ctx_set_int(ctx, "members", f->members);
+	tmpl_ctx_set_int(ctx, "staff_posts", f->staff_posts);
+	tmpl_ctx_set_int(ctx, "new_members", f->new_members);
+}
+
+/* Posts per day, one row a day (the last MAX_DAYS days of a long
+ * period). */
+static void
+fill_days(struct figures *f, struct tmpl_ctx *ctx)
+{
+	int64_t since = f->run->period.since, until = f->run->period.until;
+	long ndays = (long)((until - since + 86399) / 86400), max = 0;
+	long *per_day;
+	int64_t first;
+
+	if (ndays > MAX_DAYS) {
+		since = until - (int64_t)MAX_DAYS * 86400;
+		ndays = MAX_DAYS;
+	}
+	first = since - ((since % 86400) + 86400) % 86400;	/* its midnight */
+	ndays = (long)((until - first + 86399) / 86400);
+	per_day = g_new0(long, (gsize)ndays);
+	for (guint i = 0; i < f->act.posts->len; i++) {
+		const struct post *p = f->act.posts->pdata[i];
+		long d = (long)((p->time - first) / 86400);
+
+		if (p->time >= since && d >= 0 && d < ndays)
+			per_day[d]++;
+	}
+	for (long d = 0; d < ndays; d++)
+		max = per_day[d] > max ? per_day[d] : max;
+	for (long d = 0; d < ndays; d++) {
+		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "days");
+		char date[11];
+
+		period_date(first + (int64_t)d * 86400, date, sizeof date);
+		tmpl_ctx_set(item, "date", date);
+		tmpl_ctx_set_int(item, "posts", per_day[d]);
+		set_bar(item, per_day[d], max);
+	}
+	g_free(per_day);
+}
+
+/* ------------------------------------------------------------ topics */
+
+struct topic_walk {
+	struct staff_run *run;
+	struct tmpl_ctx *ctx;
+	GPtrArray *fresh;	/* struct topic_row *: started in the period */
+};
+
+struct topic_row {
+	char *title, *owner;
+	uint32_t status;
+	long responses;
+};
+
+static void
+topic_row_free(struct topic_row *row)
+{
+	g_free(row->title);
+	g_free(row->owner);
+	g_free(row);
+}
+
+/* Member posts in topic T's thread, the question not counted. */
+static long
+topic_responses(struct staff_run *r, const struct topic *t)
+{
+	GPtrArray *posts = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)post_free);
+	struct msg_view v;
+	long n = 0;
+
+	if (store_msg_get(&r->cli.st, r->txn, t->rec.msg, &v) == 0 &&
+	    activity_thread_posts(&r->cli.st, r->txn, r->comm_id,
+	    r->community, v.rec.thread, posts) == 0)
+		for (guint i = 0; i < posts->len; i++) {
+			const struct post *p = posts->pdata[i];
+
+			n += p->msg != t->rec.msg && !p->staff;
+		}
+	g_ptr_array_unref(posts);
+	return n;
+}
+
+static bool
+in_period(const struct period *p, int64_t t)
+{
+	return t >= p->since && t < p->until;
+}
+
+/* A summary or outcome item: title, text, html and the status. */
+static void
+add_recorded(struct tmpl_ctx *ctx, const char *list, const struct topic *t,
+    const char *md)
+{
+	struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, list);
+
+	tmpl_ctx_set(item, "title", t->title);
+	mail_set_markdown(item, "text", "html", md);
+	set_status(item, t->rec.status);
+}
+
+static int
+walk_topic(struct topic *t, void *arg)
+{
+	struct topic_walk *w = arg;
+	const struct period *p = &w->run->period;
+	long responses = topic_responses(w->run, t);
+
+	if (in_period(p, t->rec.created)) {
+		struct topic_row *row = g_new0(struct topic_row, 1);
+
+		row->title = g_strdup(t->title);
+		row->owner = g_strdup(t->owner);
+		row->status = t->rec.status;
+		row->responses = responses;
+		g_ptr_array_add(w->fresh, row);
+	}
+	if (t->rec.status == TOPIC_OPEN && responses <= QUIET_RESPONSES &&
+	    t->rec.created < p->until - 2 * 86400) {
+		struct tmpl_ctx *item = tmpl_ctx_add_item(w->ctx,
+		    "quiet_topics");
+
+		tmpl_ctx_set(item, "title", t->title);
+		tmpl_ctx_set_int(item, "responses", responses);
+		tmpl_ctx_set_int(item, "age_days",
+		    (long)((p->until - t->rec.created) / 86400));
+	}
+	if (t->rec.summary_time && in_period(p, t->rec.summary_time))
+		add_recorded(w->ctx, "summaries", t, t->summary);
+	if (t->rec.outcome_time && in_period(p, t->rec.outcome_time))
+		add_recorded(w->ctx, "outcomes", t, t->outcome);
+	return 0;
+}
+
+static void
+fill_topics(struct staff_run *r, struct tmpl_ctx *ctx)
+{
+	struct topic_walk w = { r, ctx, g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)topic_row_free) };
+	long max = 0;
+	int rc;
+
+	if ((rc = topic_each(&r->cli.st, r->txn, r->comm_id, walk_topic, &w)))
+		staff_run_fail(r, EX_SOFTWARE, "topics: %s", mdb_strerror(rc));
+	for (guint i = 0; i < w.fresh->len; i++) {
+		const struct topic_row *row = w.fresh->pdata[i];
+
+		max = row->responses > max ? row->responses : max;
+	}
+	for (guint i = 0; i < w.fresh->len; i++) {
+		const struct topic_row *row = w.fresh->pdata[i];
+		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "topics");
+
+		tmpl_ctx_set(item, "title", row->title);
+		tmpl_ctx_set(item, "owner", row->owner);
+		tmpl_ctx_set_int(item, "responses", row->responses);
+		set_bar(item, row->responses, max);
+		set_status(item, row->status);
+	}
+	g_ptr_array_unref(w.fresh);
+}
+
+/* ----------------------------------------------------------- threads */
+
+struct thread_row {
+	uint64_t thread;
+	long posts;
+	int64_t last;
+	GHashTable *people;	/* addresses, borrowed from the posts */
+};
+
+static void
+thread_row_free(struct thread_row *row)
+{
+	g_hash_table_unref(row->people);
+	g_free(row);
+}
+
+static gint
+thread_row_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct thread_row *x = *(struct thread_row *const *)a;
+	const struct thread_row *y = *(struct thread_row *const *)b;
+
+	if (x->posts != y->posts)
+		return x->posts > y->posts ? -1 : 1;
+	return x->last > y->last ? -1 : x->last < y->last;
+}
+
+/* The threads of the period's posts, busiest first. */
+static GPtrArray *
+thread_rows(const struct activity *a)
+{
+	GHashTable *by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
+	GPtrArray *rows = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)thread_row_free);
+
+	for (guint i = 0; i < a->posts->len; i++) {
+		struct post *p = a->posts->pdata[i];
+		struct thread_row *row = g_hash_table_lookup(by_id, &p->thread);
+
+		if (row == NULL) {
+			row = g_new0(struct thread_row, 1);
+			row->thread = p->thread;
+			row->people = g_hash_table_new(g_str_hash, g_str_equal);
+			g_hash_table_insert(by_id, &row->thread, row);
+			g_ptr_array_add(rows, row);
+		}
+		row->posts++;
+		row->last = p->time;
+		g_hash_table_add(row->people, p->from);
+	}
+	g_hash_table_unref(by_id);
+	g_ptr_array_sort(rows, thread_row_cmp);
+	return rows;
+}
+
+static void
+fill_threads(struct staff_run *r, const struct activity *a,
+    struct tmpl_ctx *ctx)
+{
+	GPtrArray *rows = thread_rows(a);
+
+	for (guint i = 0; i < rows->len && i < TOP_THREADS; i++) {
+		const struct thread_row *row = rows->pdata[i];
+		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "threads");
+		struct thread_rec rec;
+		const char *subject = NULL;
+		size_t slen = 0;
+		char date[11], *s;
+
+		if (thread_get(&r->cli.st, r->txn, row->thread, &rec, &subject,
+		    &slen) != 0)
+			slen = 0;
+		s = g_strndup(subject ? subject : "", slen);
+		tmpl_ctx_set(item, "subject", s);
+		g_free(s);
+		tmpl_ctx_set_int(item, "posts", row->posts);
+		tmpl_ctx_set_int(item, "participants",
+		    (long)g_hash_table_size(row->people));
+		period_date(row->last, date, sizeof date);
+		tmpl_ctx_set(item, "last", date);
+	}
+	g_ptr_array_unref(rows);
+}
+
+/* ----------------------------------------------- response time, people */
+
+static void
+fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
+{
+	struct sla_figures s;
+	char median[32];
+
+	sla_compute(a, r->now, r->community->response_hours, &s);
+	sla_median_text(&s, median, sizeof median);
+	tmpl_ctx_set_int(ctx, "sla_promise_hours", s.promise_hours);
+	tmpl_ctx_set_int(ctx, "sla_answered", s.answered);
+	tmpl_ctx_set(ctx, "sla_median", median);
+	tmpl_ctx_set_int(ctx, "sla_within_pct", sla_within_pct(&s));
+	tmpl_ctx_set_int(ctx, "sla_unanswered", s.unanswered);
+	for (guint i = 0; i < s.overdue->len && i < MAX_OPEN_LISTED; i++) {
+		const struct post *p = s.overdue->pdata[i];
+		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "sla_open");
+
+		tmpl_ctx_set(item, "subject", p->subject);
+		tmpl_ctx_set(item, "author", p->from);
+		tmpl_ctx_set_int(item, "age_hours", (long)((r->now - p->time) /
+		    3600));
+	}
+	sla_free(&s);
+}
+
+static gint
+count_desc(gconstpointer a, gconstpointer b, gpointer counts)
+{
+	long x = GPOINTER_TO_INT(g_hash_table_lookup(counts,
+	    *(const char *const *)a));
+	long y = GPOINTER_TO_INT(g_hash_table_lookup(counts,
+	    *(const char *const *)b));
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+fill_members(struct figures *f, struct tmpl_ctx *ctx)
+{
+	GPtrArray *names = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer addr;
+
+	g_hash_table_iter_init(&it, f->member_posts);
+	while (g_hash_table_iter_next(&it, &addr, NULL))
+		g_ptr_array_add(names, addr);
+
+	g_ptr_array_sort_with_data(names, count_desc, f->member_posts);
+	for (guint i = 0; i < names->len && i < TOP_MEMBERS; i++) {
+		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx,
+		    "active_members");
+
+		tmpl_ctx_set(item, "name", names->pdata[i]);
+		tmpl_ctx_set_int(item, "posts", GPOINTER_TO_INT(
+		    g_hash_table_lookup(f->member_posts, names->pdata[i])));
+	}
+	g_ptr_array_unref(names);
+}
+
+/* ------------------------------------------------------------ quotes */
+
+#define QUOTE_CANDIDATES 200	/* the latest member posts looked at */
+
+/* The longest member excerpts of the period, one per member. */
+static void
+fill_quotes(struct staff_run *r, const struct activity *a,
+    struct tmpl_ctx *ctx)
+{
+	GHashTable *quoted = g_hash_table_new(g_str_hash, g_str_equal);
+	long seen = 0, added = 0;
+
+	for (guint i = a->posts->len; i-- > 0 && seen < QUOTE_CANDIDATES &&
+	    added < MAX_QUOTES;) {
+		const struct post *p = a->posts->pdata[i];
+		struct tmpl_ctx *item;
+		MDB_val raw;
+		char *text;
+
+		if (p->staff || g_hash_table_contains(quoted, p->from) ||
+		    store_raw_get(&r->cli.st, r->txn, p->msg, &raw) != 0)
+			continue;
+		seen++;
+		text = msg_excerpt(raw.mv_data, raw.mv_size, QUOTE_BYTES);
+		if (g_utf8_strlen(text, -1) >= 40) {
+			item = tmpl_ctx_add_item(ctx, "quotes");
+			tmpl_ctx_set(item, "author", p->from);
+			tmpl_ctx_set(item, "subject", p->subject);
+			tmpl_ctx_set(item, "text", text);
+			g_hash_table_add(quoted, p->from);
+			added++;
+		}
+		g_free(text);
+	}
+	g_hash_table_unref(quoted);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct staff_run r;
+	struct figures f = { .run = &r };
+	struct tmpl_ctx *ctx = tmpl_ctx_new();
+	struct compose_addr *staff;
+	size_t nstaff;
+	char errbuf[1024];
+	int rc;
+
+	msginfo_global_init();
+	staff_run_start(&r, "newsletter", argc, argv, 14, usage);
+	staff = staff_run_staff(&r, &nstaff);
+	if (nstaff == 0)
+		staff_run_fail(&r, EX_CONFIG, "%s: community \"%s\" has no "
+		    "staff to send the newsletter to", r.cli.conf.path,
+		    r.community->name);
+	if ((rc = activity_scan(&r.cli.st, r.txn, r.comm_id, r.community,
+	    r.period.since, r.period.until, &f.act)) != 0)
+		staff_run_fail(&r, EX_SOFTWARE, "%s", mdb_strerror(rc));
+	fill_counts(&f, ctx);
+	fill_days(&f, ctx);
+	fill_topics(&r, ctx);
+	fill_threads(&r, &f.act, ctx);
+	fill_sla(&r, &f.act, ctx);
+	fill_members(&f, ctx);
+	fill_quotes(&r, &f.act, ctx);
+	if ((rc = mail_kind(&r.mo, "newsletter", ctx, staff, nstaff,
+	    "auto-generated", errbuf, sizeof errbuf)) != 0)
+		staff_run_fail(&r, rc < 0 ? EX_CONFIG : EX_CANTCREAT, "%s",
+		    errbuf);
+	g_hash_table_unref(f.member_posts);
+	activity_free(&f.act);
+	tmpl_ctx_free(ctx);
+	g_free(staff);
+	staff_run_finish(&r);
+	return 0;
+}
