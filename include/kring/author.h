@@ -1,0 +1,16 @@
+/*
+ * author.h: the display name of a message's author, for greetings
+ * ("Hello Anna,") and lists of members; read from the stored message
+ * when needed, since the store indexes addresses only.
+ */
+#ifndef KRING_AUTHOR_H
+#define KRING_AUTHOR_H
+
+#include <stddef.h>
+
+/* The display name of the first From address of RAW, decoded to UTF-8
+ * and with control characters made spaces; "" when none.  Needs
+ * msginfo_global_init() first.  g_free the result. */
+char *msg_author_name(const char *raw, size_t len);
+
+#endif
