@@ -12,6 +12,7 @@
 #include "kring/mail.h"
 #include "kring/markdown.h"
 #include "kring/outbox.h"
+#include "kring/topic.h"
 
 /* Template folders shipped beside the program: build/bin/../../templates
  * in the source tree, PREFIX/libexec/kring/../../share/kring/templates
@@ -189,4 +190,20 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 	g_byte_array_unref(msg);
 	g_free(list_id);
 	return rc;
+}
+
+void
+mail_set_topic_status(struct tmpl_ctx *ctx, uint32_t status)
+{
+	static const char *const flags[TOPIC__NSTATUS] = {
+		[TOPIC_OPEN] = "status_open",
+		[TOPIC_SUMMARISED] = "status_summarised",
+		[TOPIC_IN_PROGRESS] = "status_in_progress",
+		[TOPIC_IMPLEMENTED] = "status_implemented",
+		[TOPIC_DECLINED] = "status_declined",
+	};
+
+	tmpl_ctx_set(ctx, "status", topic_status_name(status));
+	if (status < TOPIC__NSTATUS)
+		tmpl_ctx_set_bool(ctx, flags[status], true);
 }

@@ -58,19 +58,6 @@ set_bar(struct tmpl_ctx *item, long n, long max)
 	g_free(b);
 }
 
-static void
-set_status(struct tmpl_ctx *item, uint32_t status)
-{
-	static const char *const flags[TOPIC__NSTATUS] = {
-		"status_open", "status_summarised", "status_in_progress",
-		"status_implemented", "status_declined",
-	};
-
-	tmpl_ctx_set(item, "status", topic_status_name(status));
-	if (status < TOPIC__NSTATUS)
-		tmpl_ctx_set_bool(item, flags[status], true);
-}
-
 /* ---------------------------------------------------------- counting */
 
 struct figures {
@@ -233,7 +220,7 @@ add_recorded(struct tmpl_ctx *ctx, const char *list, const struct topic *t,
 
 	tmpl_ctx_set(item, "title", t->title);
 	mail_set_markdown(item, "text", "html", md);
-	set_status(item, t->rec.status);
+	mail_set_topic_status(item, t->rec.status);
 }
 
 static int
@@ -292,7 +279,7 @@ fill_topics(struct staff_run *r, struct tmpl_ctx *ctx)
 		tmpl_ctx_set(item, "owner", row->owner);
 		tmpl_ctx_set_int(item, "responses", row->responses);
 		set_bar(item, row->responses, max);
-		set_status(item, row->status);
+		mail_set_topic_status(item, row->status);
 	}
 	g_ptr_array_unref(w.fresh);
 }

@@ -114,20 +114,6 @@ opted_out(struct thanks *th, const char *addr)
 	    &m) == 0 && (m.flags & MEMBER_NO_THANKS);
 }
 
-/* The status flags the templates test, as in the newsletter. */
-static void
-set_status(struct tmpl_ctx *item, uint32_t status)
-{
-	static const char *const flags[TOPIC__NSTATUS] = {
-		"status_open", "status_summarised", "status_in_progress",
-		"status_implemented", "status_declined",
-	};
-
-	tmpl_ctx_set(item, "status", topic_status_name(status));
-	if (status < TOPIC__NSTATUS)
-		tmpl_ctx_set_bool(item, flags[status], true);
-}
-
 /* Topics and outcomes of the member's new posts, each once. */
 static void
 fill_topics(struct thanks *th, const char *addr, GPtrArray *posts,
@@ -156,7 +142,7 @@ fill_topics(struct thanks *th, const char *addr, GPtrArray *posts,
 
 		tmpl_ctx_set(item, "title", ti->title);
 		mail_set_markdown(item, "text", "html", ti->outcome);
-		set_status(item, ti->status);
+		mail_set_topic_status(item, ti->status);
 		g_ptr_array_add(outcomes_named, g_strdup(rev));
 	}
 	g_hash_table_unref(named);

@@ -56,4 +56,8 @@ int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 void mail_set_markdown(struct tmpl_ctx *ctx, const char *text_name,
     const char *html_name, const char *md);
 
+/* Set "status" (topic_status_name) and the one status_* flag the
+ * templates test (_status.txt, _status.html) in CTX. */
+void mail_set_topic_status(struct tmpl_ctx *ctx, uint32_t status);
+
 #endif

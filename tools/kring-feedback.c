@@ -1,0 +1,183 @@
+/*
+ * kring-feedback: "what we did with your input".  For each topic whose
+ * outcome was recorded in the period, a digest to every member who took
+ * part: the question, the summary, the outcome and their own posts in
+ * it.  Once per participant per outcome: the ledger records each with
+ * --send, in the commit that queues it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "kring/activity.h"
+#include "kring/author.h"
+#include "kring/excerpt.h"
+#include "kring/ledger.h"
+#include "kring/msginfo.h"
+#include "kring/stafftool.h"
+#include "kring/topic.h"
+
+#define EXCERPT_BYTES 240
+
+static void
+usage(FILE *out, int status)
+{
+	fprintf(out, "usage: kring feedback [-s DIR] [-c FILE] [--community C]\n"
+	    "                      [--since DATE] [--until DATE] [--send]\n\n"
+	    "For each topic whose outcome was recorded in the period (by\n"
+	    "default since the last run with --send, or the last 14 days), a\n"
+	    "digest to each member who took part, once per outcome.\n"
+	    "Previewed as an mbox on stdout; --send queues them.\n");
+	exit(status);
+}
+
+struct feedback {
+	struct staff_run run;
+	GByteArray *key;
+	long sent_before;
+};
+
+/* The ledger key of ADDR's digest for T's current outcome. */
+static void
+feedback_key(struct feedback *fb, const struct topic *t, const char *addr)
+{
+	char rev[48];
+	const char *parts[] = { rev, addr };
+
+	snprintf(rev, sizeof rev, "%llu.%u", (unsigned long long)t->id,
+	    t->rec.outcome_rev);
+	ledger_key(fb->key, "feedback", fb->run.comm_id, parts, 2);
+}
+
+/* ADDR's posts among POSTS as template items, with excerpts; the
+ * greeting name from the first. */
+static char *
+fill_own_posts(struct feedback *fb, GPtrArray *posts, const char *addr,
+    struct tmpl_ctx *ctx)
+{
+	char *name = NULL;
+
+	for (guint i = 0; i < posts->len; i++) {
+		const struct post *p = posts->pdata[i];
+		struct tmpl_ctx *item;
+		MDB_val raw;
+		char date[11], *text;
+
+		if (strcmp(p->from, addr) != 0 || store_raw_get(&fb->run.cli.st,
+		    fb->run.txn, p->msg, &raw) != 0)
+			continue;
+		if (name == NULL)
+			name = msg_author_name(raw.mv_data, raw.mv_size);
+		item = tmpl_ctx_add_item(ctx, "posts");
+		period_date(p->time, date, sizeof date);
+		tmpl_ctx_set(item, "subject", p->subject);
+		tmpl_ctx_set(item, "date", date);
+		text = msg_excerpt(raw.mv_data, raw.mv_size, EXCERPT_BYTES);
+		tmpl_ctx_set(item, "excerpt", text);
+		g_free(text);
+	}
+	return name ? name : g_strdup("");
+}
+
+/* The digest of topic T to participant ADDR. */
+static void
+send_digest(struct feedback *fb, const struct topic *t, GPtrArray *posts,
+    const char *addr)
+{
+	struct tmpl_ctx *ctx = tmpl_ctx_new();
+	struct compose_addr to;
+	char errbuf[1024], *name;
+	int rc;
+
+	tmpl_ctx_set(ctx, "topic_title", t->title);
+	mail_set_topic_status(ctx, t->rec.status);
+	mail_set_markdown(ctx, "question_text", "question_html", t->question);
+	mail_set_markdown(ctx, "summary_text", "summary_html", t->summary);
+	mail_set_markdown(ctx, "outcome_text", "outcome_html", t->outcome);
+	name = fill_own_posts(fb, posts, addr, ctx);
+	tmpl_ctx_set(ctx, "greeting_name", name);
+	to.name = name;
+	to.addr = addr;
+	if ((rc = mail_kind(&fb->run.mo, "feedback", ctx, &to, 1,
+	    "auto-generated", errbuf, sizeof errbuf)) != 0)
+		staff_run_fail(&fb->run, rc < 0 ? EX_CONFIG : EX_CANTCREAT,
+		    "%s: %s", addr, errbuf);
+	if (fb->run.send && (rc = ledger_put(&fb->run.cli.st, fb->run.txn,
+	    fb->key, fb->run.now)) != 0)
+		staff_run_fail(&fb->run, EX_CANTCREAT, "ledger: %s",
+		    mdb_strerror(rc));
+	g_free(name);
+	tmpl_ctx_free(ctx);
+}
+
+/* The members who posted in the topic, each once, in order of their
+ * first post. */
+static GPtrArray *
+participants(GPtrArray *posts)
+{
+	GPtrArray *who = g_ptr_array_new();
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (guint i = 0; i < posts->len; i++) {
+		struct post *p = posts->pdata[i];
+
+		if (!p->staff && g_hash_table_add(seen, p->from))
+			g_ptr_array_add(who, p->from);
+	}
+	g_hash_table_unref(seen);
+	return who;
+}
+
+static int
+topic_feedback(struct topic *t, void *arg)
+{
+	struct feedback *fb = arg;
+	const struct period *p = &fb->run.period;
+	GPtrArray *posts, *who;
+	struct msg_view v;
+	int rc;
+
+	if (t->rec.outcome_rev == 0 || t->rec.outcome_time < p->since ||
+	    t->rec.outcome_time >= p->until)
+		return 0;
+	if ((rc = store_msg_get(&fb->run.cli.st, fb->run.txn, t->rec.msg, &v)))
+		return rc;
+	posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
+	rc = activity_thread_posts(&fb->run.cli.st, fb->run.txn,
+	    fb->run.comm_id, fb->run.community, v.rec.thread, posts);
+	who = participants(posts);
+	for (guint i = 0; rc == 0 && i < who->len; i++) {
+		feedback_key(fb, t, who->pdata[i]);
+		rc = ledger_get(&fb->run.cli.st, fb->run.txn, fb->key, NULL);
+		if (rc == 0)
+			fb->sent_before++;
+		else if (rc == MDB_NOTFOUND) {
+			send_digest(fb, t, posts, who->pdata[i]);
+			rc = 0;
+		}
+	}
+	g_ptr_array_unref(who);
+	g_ptr_array_unref(posts);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct feedback fb = { 0 };
+	int rc;
+
+	msginfo_global_init();
+	staff_run_start(&fb.run, "feedback", argc, argv, 14, usage);
+	fb.key = g_byte_array_new();
+	if ((rc = topic_each(&fb.run.cli.st, fb.run.txn, fb.run.comm_id,
+	    topic_feedback, &fb)) != 0)
+		staff_run_fail(&fb.run, EX_SOFTWARE, "%s", mdb_strerror(rc));
+	if (fb.sent_before > 0)
+		fprintf(stderr, "kring feedback: %ld digest(s) sent before, "
+		    "not again\n", fb.sent_before);
+	g_byte_array_unref(fb.key);
+	staff_run_finish(&fb.run);
+	return 0;
+}
