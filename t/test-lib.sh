@@ -90,6 +90,17 @@ test_cmp() {
 	diff -u "$1" "$2"
 }
 
+# test_expect_code CODE COMMAND...: run COMMAND; true when it exits CODE.
+test_expect_code() {
+	want_=$1
+	shift
+	got_=0
+	"$@" || got_=$?
+	[ "$got_" -eq "$want_" ] && return 0
+	echo "FAIL: $* exited $got_, not $want_" >&2
+	return 1
+}
+
 # Fail with a message.
 test_fail() {
 	echo "FAIL: $*" >&2

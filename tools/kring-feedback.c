@@ -5,6 +5,7 @@
  * it.  Once per participant per outcome: the ledger records each with
  * --send, in the commit that queues it.
  */
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,11 @@ topic_feedback(struct topic *t, void *arg)
 	    fb->run.comm_id, fb->run.community, v.rec.thread, posts);
 	who = participants(posts);
 	for (guint i = 0; rc == 0 && i < who->len; i++) {
+		if (!compose_addr_valid(who->pdata[i])) {
+			warnx("%s: not an address kring can send to; no digest",
+			    (char *)who->pdata[i]);
+			continue;
+		}
 		feedback_key(fb, t, who->pdata[i]);
 		rc = ledger_get(&fb->run.cli.st, fb->run.txn, fb->key, NULL);
 		if (rc == 0)

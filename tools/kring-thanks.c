@@ -5,6 +5,7 @@
  * (the ledger records it with --send, in the commit that queues the
  * note), and members who said thanks=no get none.
  */
+#include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,7 +268,10 @@ main(int argc, char **argv)
 		staff_run_fail(r, EX_SOFTWARE, "%s", mdb_strerror(rc));
 	by = posts_by_member(&th.act, authors);
 	for (guint i = 0; i < authors->len; i++) {
-		if (opted_out(&th, authors->pdata[i]))
+		if (!compose_addr_valid(authors->pdata[i]))
+			warnx("%s: not an address kring can send to; no note",
+			    (char *)authors->pdata[i]);
+		else if (opted_out(&th, authors->pdata[i]))
 			th.opted_out++;
 		else
 			thank_member(&th, authors->pdata[i],
