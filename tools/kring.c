@@ -19,6 +19,12 @@ static const char *const commands[][2] = {
 	{ "stats", "count messages, threads and senders" },
 	{ "send", "queue messages from stdin for delivery" },
 	{ "outbox", "list, retry or drop mail waiting to go out" },
+	{ "topic", "start topics, record summaries and outcomes" },
+	{ "member", "a member's settings (thanks=no)" },
+	{ "newsletter", "the staff newsletter of a period" },
+	{ "thanks", "thank-you notes to the members who took part" },
+	{ "feedback", "what was done with their input, to participants" },
+	{ "sla", "member posts waiting too long for a staff answer" },
 };
 
 static void
