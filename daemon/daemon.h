@@ -5,6 +5,8 @@
  *   listener.c  bound sockets, accepting, connection limits
  *   session.c   the SMTP/LMTP state machine of one connection
  *   commit.c    the writer thread: group commit of finished messages
+ *   deliver.c   the delivery threads: the outbox to the relay
+ *   scheduler.c the schedules: staff tools run as child processes
  *
  * One event loop thread runs every session; one writer thread owns the
  * LMDB write transactions.  They meet in two queues (commit.c).
@@ -31,6 +33,7 @@ struct listener {
 
 struct committer;
 struct deliverer;
+struct scheduler;
 
 struct server {
 	struct event_base *base;
@@ -45,6 +48,7 @@ struct server {
 	unsigned next_queue;	/* for queue ids */
 	struct committer *committer;
 	struct deliverer *deliverer;	/* NULL without a relay */
+	struct scheduler *scheduler;	/* the schedules of kring.conf */
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
 };
@@ -74,6 +78,11 @@ void commit_job_free(struct commit_job *job);
 struct deliverer *deliverer_start(struct server *srv);
 /* Finish the batches being sent, leave the rest queued, free. */
 void deliverer_stop(struct deliverer *dl);
+
+/* scheduler.c: runs the staff tools of kring.conf's schedules. */
+struct scheduler *scheduler_start(struct server *srv);
+/* Wait for runs in flight, free. */
+void scheduler_stop(struct scheduler *sc);
 
 /* listener.c */
 int listeners_open(struct server *srv);

@@ -209,6 +209,7 @@ server_init(struct server *srv, const struct options *o)
 	memset(srv, 0, sizeof *srv);
 	if (load_config(o, &srv->conf, errbuf, sizeof errbuf) != 0)
 		errx(EX_CONFIG, "%s", errbuf);
+	srv->config_path = g_strdup(o->config_path);	/* for scheduled runs */
 	srv->sessions = g_hash_table_new(g_int64_hash, g_int64_equal);
 	srv->per_client = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
@@ -244,6 +245,7 @@ server_run(struct server *srv, const struct options *o)
 	if ((srv->committer = committer_start(srv)) == NULL)
 		errx(EX_OSERR, "cannot start the writer");
 	srv->deliverer = deliverer_start(srv);
+	srv->scheduler = scheduler_start(srv);
 	signal(SIGPIPE, SIG_IGN);
 	ev_term = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
 	ev_int = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
@@ -255,6 +257,7 @@ server_run(struct server *srv, const struct options *o)
 	    srv->conf.ncommunities, srv->conf.ncommunities == 1 ? "y" : "ies");
 	if (event_base_dispatch(srv->base) < 0)
 		log_warnx("event loop failed");
+	scheduler_stop(srv->scheduler);
 	deliverer_stop(srv->deliverer);
 	committer_stop(srv->committer);
 	listeners_close(srv);
@@ -274,6 +277,7 @@ server_free(struct server *srv)
 	g_hash_table_destroy(srv->per_client);
 	event_base_free(srv->base);
 	config_free(&srv->conf);
+	g_free(srv->config_path);
 }
 
 int

@@ -58,6 +58,14 @@ static cfg_opt_t community_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t schedule_opts[] = {
+	CFG_STR("every", NULL, CFGF_NODEFAULT),
+	CFG_STR("at", "", CFGF_NONE),
+	CFG_STR_LIST("community", "{}", CFGF_NONE),
+	CFG_INT("retry", 300, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t root_opts[] = {
 	CFG_STR("hostname", "localhost", CFGF_NONE),
 	CFG_STR("store", "var/kring", CFGF_NONE),
@@ -68,6 +76,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
 	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
 	CFG_SEC("community", community_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+	CFG_SEC("schedule", schedule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
 
@@ -107,6 +116,7 @@ static const struct {
 	{ "delivery|batch", 1 }, { "delivery|lifetime", 1 },
 	{ "delivery|retry_min", 1 }, { "delivery|retry_max", 1 },
 	{ "delivery|timeout", 1 }, { "community|response_hours", 1 },
+	{ "schedule|retry", 1 },
 };
 
 static int
@@ -387,6 +397,70 @@ templates_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	return 0;
 }
 
+static const char *const schedule_tools[] = {
+	"newsletter", "thanks", "feedback", "sla",
+};
+
+/* Schedule section SEC into S; its communities must be configured. */
+static int
+schedule_fill(struct kring_config *conf, struct schedule_conf *s, cfg_t *sec,
+    const char *path, char *err, size_t errlen)
+{
+	const char *every = cfg_getstr(sec, "every"), *at = cfg_getstr(sec, "at");
+	unsigned n = cfg_size(sec, "community");
+	size_t i = 0;
+
+	while (i < G_N_ELEMENTS(schedule_tools) &&
+	    strcmp(schedule_tools[i], cfg_title(sec)) != 0)
+		i++;
+	if (i == G_N_ELEMENTS(schedule_tools)) {
+		snprintf(err, errlen, "%s:%d: schedule \"%s\": not newsletter, "
+		    "thanks, feedback or sla", path, sec->line, cfg_title(sec));
+		return -1;
+	}
+	s->tool = g_strdup(cfg_title(sec));
+	s->retry = cfg_getint(sec, "retry");
+	if (every == NULL || schedule_every_parse(every, &s->every) != 0 ||
+	    (at[0] != '\0' && schedule_at_parse(at, &s->anchor) != 0)) {
+		snprintf(err, errlen, "%s:%d: schedule \"%s\": every = \"N "
+		    "minutes|hours|days|weeks\" and at = \"[Mon] HH:MM\" (UTC) "
+		    "are needed", path, sec->line, s->tool);
+		return -1;
+	}
+	s->communities = n ? g_new0(char *, n + 1) : NULL;
+	for (unsigned j = 0; j < n; j++) {
+		const char *c = cfg_getnstr(sec, "community", j);
+
+		if (config_community(conf, c) == NULL) {
+			snprintf(err, errlen, "%s:%d: schedule \"%s\": no "
+			    "community \"%s\"", path, sec->line, s->tool, c);
+			return -1;
+		}
+		s->communities[j] = g_strdup(c);
+	}
+	return 0;
+}
+
+static int
+schedules_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	unsigned n = cfg_size(cfg, "schedule");
+
+	if (n > KRING_MAX_SCHEDULES) {
+		snprintf(err, errlen, "%s: more than %d schedules", path,
+		    KRING_MAX_SCHEDULES);
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		conf->nschedules = i + 1;
+		if (schedule_fill(conf, &conf->schedules[i],
+		    cfg_getnsec(cfg, "schedule", i), path, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
 static int
 config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
@@ -426,7 +500,7 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 		if (community_fill(c, sec, path, err, errlen) != 0)
 			return -1;
 	}
-	return 0;
+	return schedules_fill(conf, cfg, path, err, errlen);
 }
 
 void
@@ -517,6 +591,10 @@ config_free(struct kring_config *conf)
 	}
 	for (size_t i = 0; conf->template_dirs[i] != NULL; i++)
 		g_free(conf->template_dirs[i]);
+	for (size_t i = 0; i < conf->nschedules; i++) {
+		g_free(conf->schedules[i].tool);
+		g_strfreev(conf->schedules[i].communities);
+	}
 	memset(conf, 0, sizeof *conf);
 }
 

@@ -63,7 +63,9 @@ period_resolve(struct store *st, MDB_txn *txn, uint32_t community,
 		return -1;
 	}
 	period_date(p->since, p->since_text, sizeof p->since_text);
-	period_date(p->until, p->until_text, sizeof p->until_text);
+	/* The last day in it: a period ending at midnight ends the day
+	 * before. */
+	period_date(p->until - 1, p->until_text, sizeof p->until_text);
 	return 0;
 }
 

@@ -83,8 +83,9 @@ staff_run_finish(struct staff_run *r)
 	int rc;
 
 	if (!r->send) {
-		if (fwrite(r->mo.preview->data, 1, r->mo.preview->len, stdout)
-		    != r->mo.preview->len || fflush(stdout) != 0)
+		if ((r->mo.preview->len > 0 && fwrite(r->mo.preview->data, 1,
+		    r->mo.preview->len, stdout) != r->mo.preview->len) ||
+		    fflush(stdout) != 0)
 			err(EX_IOERR, "stdout");
 		fprintf(stderr, "kring %s: %zu message(s) previewed for %s to "
 		    "%s (nothing sent; --send sends)\n", r->tool, r->mo.count,

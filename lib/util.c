@@ -11,15 +11,33 @@
 
 #include "kring/util.h"
 
+/*
+ * KRING_NOW=TIME: the clock stands at TIME (tests, previews of a date).
+ * KRING_NOW=TIME+ : the clock reads TIME at the first call and runs on
+ * from there (kringd in tests, to let a schedule fall due).
+ */
 int64_t
 kring_now(void)
 {
+	static int64_t offset;
+	static gsize have_offset;	/* g_once: threads may ask at once */
 	const char *env = getenv("KRING_NOW");
+	char buf[64];
+	size_t len;
 	int64_t t;
 
-	if (env != NULL && *env != '\0' && time_parse(env, &t) == 0)
-		return t;
-	return (int64_t)time(NULL);
+	if (env == NULL || *env == '\0' || (len = strlen(env)) >= sizeof buf)
+		return (int64_t)time(NULL);
+	memcpy(buf, env, len + 1);
+	if (buf[len - 1] != '+')
+		return time_parse(buf, &t) == 0 ? t : (int64_t)time(NULL);
+	buf[len - 1] = '\0';
+	if (g_once_init_enter(&have_offset)) {
+		if (time_parse(buf, &t) == 0)
+			offset = t - (int64_t)time(NULL);
+		g_once_init_leave(&have_offset, 1);
+	}
+	return (int64_t)time(NULL) + offset;
 }
 
 void

@@ -5,7 +5,8 @@ test-template prints its own TAP first (every tag, escaping, sections,
 names and the context stack, partials, standalone lines, an admin folder
 over the shipped one, every error with its FILE:LINE, the limits, and
 hostile values); its tests are counted in, and the tests below render
-the shipped templates of every language and run the fuzz target.'
+the shipped templates of every language (every kind of mail, with all
+its values and with its lists empty) and run the fuzz target.'
 . "$(dirname "$0")/test-lib.sh"
 
 TEMPLATES=$TEST_DIR/../templates
@@ -136,6 +137,596 @@ test_expect_success 'every language has the templates of en, and each renders' '
 		done || return 1
 	done
 '
+
+# The kinds of mail: each renders in every language from the values of
+# its kind, with every list full and with every list empty.  A member's
+# text may hold markup: escaped in .html, as it is in .txt.
+EVIL='Eve <script>alert(1)</script> & "quotes"'
+EVIL_HTML='Eve &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'
+KINDS='newsletter thanks feedback sla confirm refused'
+
+# Render template $2 of language $1 with the values every kind gets and
+# then the rest of the arguments.
+render_kind() {
+	lang=$1 name=$2
+	shift 2
+	test-template render "$TEMPLATES" "$lang" "$name" \
+		community_name=Kring subject="Subject $EVIL" \
+		unsubscribe_url='https://example.net/u?t=abc&l=1' \
+		lang="$lang" "$@"
+}
+
+full_newsletter() {
+	render_kind "$1" "$2" greeting_name="$EVIL" \
+		period_from=2026-10-27 period_until=2026-11-09 posts=412 \
+		members=97 staff_posts=88 new_members=14 \
+		sla_promise_hours=24 sla_answered=131 sla_median='3.5 h' \
+		sla_within_pct=87 sla_unanswered=3 \
+		@days date=2026-10-27 posts=30 bar=58 \
+			bar_text='##############' @ \
+		@days date=2026-10-28 posts=52 bar=100 \
+			bar_text='#########################' @ \
+		@days date=2026-10-29 posts=5 bar=10 bar_text='##' @ \
+		@topics title='Alpha <b>one</b>' owner="$EVIL" responses=48 \
+			bar=100 bar_text='##########' status=in-progress \
+			status_in_progress=true @ \
+		@topics title=Bravo owner=Kilo responses=12 bar=25 \
+			bar_text='###' status=open status_open=true @ \
+		@quiet_topics title=Charlie responses=0 age_days=12 @ \
+		@quiet_topics title=Delta responses=1 age_days=9 @ \
+		@threads subject="$EVIL" posts=17 participants=6 \
+			last=2026-11-07 @ \
+		@threads subject=Echo posts=9 participants=4 last=2026-11-08 @ \
+		@sla_open subject=Foxtrot author="$EVIL" age_hours=31 @ \
+		@sla_open subject=Golf author=Lima age_hours=27 @ \
+		@active_members name="$EVIL" posts=23 @ \
+		@active_members name=Mike posts=17 @ \
+		@summaries title=Hotel text='Summary Hotel.' \
+			html='<p>Summary <em>Hotel</em>.</p>' @ \
+		@outcomes title=India text='Outcome India.' \
+			html='<p>Outcome <strong>India</strong>.</p>' \
+			status=implemented status_implemented=true @ \
+		@outcomes title=Juliett text='Outcome Juliett.' \
+			html='<p>Outcome Juliett.</p>' status=declined \
+			status_declined=true @ \
+		@quotes author="$EVIL" subject=Oscar text='Quote Papa.' @ \
+		@quotes author=November subject="$EVIL" text='Quote Quebec.' @
+}
+
+empty_newsletter() {
+	render_kind "$1" "$2" \
+		period_from=2026-10-27 period_until=2026-11-09 posts=0 \
+		members=0 staff_posts=0 new_members=0 \
+		sla_promise_hours=24 sla_answered=0 sla_median='-' \
+		sla_within_pct=100 sla_unanswered=0
+}
+
+full_thanks() {
+	render_kind "$1" "$2" greeting_name="$EVIL" \
+		period_from=2026-10-27 period_until=2026-11-09 posts_count=3 \
+		@topics title="$EVIL" @ @topics title=Romeo @ \
+		@posts subject="$EVIL" date=2026-10-28 @ \
+		@posts subject=Sierra date=2026-10-30 @ \
+		@posts subject=Tango date=2026-11-02 @ \
+		@outcomes title=Uniform text='Outcome Uniform.
+Second line.' status=implemented status_implemented=true @ \
+		@outcomes title=Victor text='Outcome Victor.' \
+			status=in-progress status_in_progress=true @
+}
+
+empty_thanks() {
+	render_kind "$1" "$2" \
+		period_from=2026-10-27 period_until=2026-11-09 posts_count=0
+}
+
+full_feedback() {
+	render_kind "$1" "$2" greeting_name="$EVIL" topic_title="$EVIL" \
+		status=implemented status_implemented=true \
+		question_text='Question Whiskey?' \
+		question_html='<p>Question <strong>Whiskey</strong>?</p>' \
+		summary_text='Summary X-ray.' \
+		summary_html='<p>Summary <em>X-ray</em>.</p>' \
+		outcome_text='Outcome Yankee.' \
+		outcome_html='<ul><li>Outcome Yankee.</li></ul>' \
+		@posts subject=Zulu date=2026-10-28 excerpt="$EVIL" @ \
+		@posts subject=Alpha date=2026-10-30 excerpt='Excerpt Bravo.' @
+}
+
+empty_feedback() {
+	render_kind "$1" "$2" topic_title=Whiskey \
+		status=declined status_declined=true \
+		question_text='Question Whiskey?' \
+		question_html='<p>Question Whiskey?</p>' \
+		outcome_text='Outcome Yankee.' outcome_html='<p>Outcome Yankee.</p>'
+}
+
+full_sla() {
+	render_kind "$1" "$2" greeting_name="$EVIL" promise_hours=24 count=3 \
+		@posts subject="$EVIL" author=Alpha date=2026-11-08 \
+			age_hours=31 @ \
+		@posts subject=Bravo author="$EVIL" date=2026-11-08 \
+			age_hours=26 @
+}
+
+empty_sla() {
+	render_kind "$1" "$2" promise_hours=24 count=0
+}
+
+full_confirm() {
+	render_kind "$1" "$2" greeting_name="$EVIL" action_join=true \
+		confirm_address='kring+confirm-4f2a@example.net' expires_hours=48
+}
+
+empty_confirm() {
+	render_kind "$1" "$2" action_leave=true \
+		confirm_address='kring+confirm-4f2a@example.net' expires_hours=48
+}
+
+full_refused() {
+	render_kind "$1" "$2" greeting_name="$EVIL" original_subject="$EVIL" \
+		reason_text='Reason Charlie.' help_text='Help Delta.'
+}
+
+empty_refused() {
+	render_kind "$1" "$2" reason_text='Reason Charlie.'
+}
+
+# Whether the text of FILE (tags dropped) is in language $1 and not in
+# the other: a few common words of each, none in the values above.
+is_lang() {
+	sed -e 's/<[^>]*>/ /g' "$2" >words &&
+	case $1 in
+	en)	grep -q -w -i "the\|you\|your" words &&
+		! grep -w "de\|het\|een\|je\|jij\|van\|niet\|geen" words ;;
+	nl)	grep -q -w "de\|het\|een\|je\|van" words &&
+		! grep -w -i "the\|you\|your\|and\|with\|none" words ;;
+	esac
+}
+
+# Every heading of text rendering $1 (a line of capitals, or a line
+# ending in ":") is followed by content before the next heading or the
+# signature.
+txt_headings_filled() {
+	awk '
+	function heading(s) {
+		return s ~ /^[A-Z][A-Z ]+[A-Z]( \(.*\))?$/ || s ~ /^[A-Z].*:$/
+	}
+	/^[ \t]*$/ { next }
+	{
+		if (open && (heading($0) || $0 == "-- ")) {
+			print "empty heading: " head
+			bad = 1
+		}
+		open = heading($0)
+		if (open)
+			head = $0
+	}
+	END { if (open) { print "empty heading at the end: " head; bad = 1 }
+	      exit bad }' "$1"
+}
+
+# The text of HTML rendering $1, a line each for its parts, headings
+# (h1, h2) marked "#H# "; and every heading followed by content.
+html_text() {
+	sed -e "s/<h[12][^>]*>/\\
+#H# /g" -e "s/<\\/h[12]>/\\
+/g" "$1" | sed -e "s/<[^>]*>//g" -e "s/&nbsp;//g" \
+		-e "s/^[ 	]*//" -e "s/[ 	]*$//" | grep -v "^$"
+}
+
+html_headings_filled() {
+	html_text "$1" >flat &&
+	awk '
+	{
+		if (open && /^#H# /) {
+			print "empty heading: " head
+			bad = 1
+		}
+		open = /^#H# /
+		if (open)
+			head = $0
+	}
+	END { exit bad }' flat
+}
+
+# Expect $2 occurrences of string $1 in file $3.
+count_is() {
+	n=$(grep -o -F "$1" "$3" | wc -l) &&
+	test "$n" -eq "$2" || test_fail "$3: $n times, not $2: $1"
+}
+
+test_expect_success 'every kind renders in en and nl, full and empty' '
+	for kind in $KINDS; do
+		for lang in en nl; do
+			for file in $kind.txt $kind.html $kind-subject.txt; do
+				full_$kind $lang $file >full.$lang.$file &&
+				empty_$kind $lang $file >empty.$lang.$file &&
+				test -s full.$lang.$file &&
+				test -s empty.$lang.$file || return 1
+			done
+		done
+	done
+'
+
+test_expect_success 'subjects are one line, in the language' '
+	for f in full.*-subject.txt empty.*-subject.txt; do
+		test "$(grep -c "" $f)" -eq 1 &&
+		test "$(wc -c <$f)" -gt 12 || test_fail "$f: not one line"
+	done &&
+	cat >expect <<-EOF &&
+	Kring newsletter 2026-10-27 – 2026-11-09: 412 posts from 97 members
+	Thank you for your input in Kring, $EVIL
+	Your input on “$EVIL”: implemented
+	Kring: 3 unanswered for more than 24 h
+	Confirm that you want to join Kring
+	Not carried out: $EVIL
+	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 412 berichten van 97 leden
+	Bedankt voor je inbreng in Kring, $EVIL
+	Je inbreng over “$EVIL”: doorgevoerd
+	Kring: 3 onbeantwoord na meer dan 24 uur
+	Bevestig je aanmelding bij Kring
+	Niet uitgevoerd: $EVIL
+	Kring newsletter 2026-10-27 – 2026-11-09: 0 posts from 0 members
+	Thank you for your input in Kring
+	Your input on “Whiskey”: declined
+	Kring: 0 unanswered for more than 24 h
+	Confirm that you want to leave Kring
+	Not carried out: your email without a subject
+	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 0 berichten van 0 leden
+	Bedankt voor je inbreng in Kring
+	Je inbreng over “Whiskey”: niet doorgevoerd
+	Kring: 0 onbeantwoord na meer dan 24 uur
+	Bevestig je afmelding bij Kring
+	Niet uitgevoerd: je e-mail zonder onderwerp
+	EOF
+	for set in full empty; do
+		for lang in en nl; do
+			for kind in $KINDS; do
+				cat $set.$lang.$kind-subject.txt || return 1
+			done
+		done
+	done >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the status label of each code, in each language' '
+	for lang in en nl; do
+		for status in open summarised in_progress implemented \
+		    declined; do
+			render_kind $lang feedback-subject.txt topic_title=T \
+				status_$status=true || return 1
+			render_kind $lang _status.html status_$status=true |
+				sed -n "s/.*>\\([a-z ]*\\)<\\/span>.*/(\\1)/p" ||
+				return 1
+		done &&
+		render_kind $lang feedback-subject.txt topic_title=T \
+			status=merged || return 1
+	done >actual &&
+	cat >expect <<-\EOF &&
+	Your input on “T”: open
+	(open)
+	Your input on “T”: summarised
+	(summarised)
+	Your input on “T”: in progress
+	(in progress)
+	Your input on “T”: implemented
+	(implemented)
+	Your input on “T”: declined
+	(declined)
+	Your input on “T”: merged
+	Je inbreng over “T”: open
+	(open)
+	Je inbreng over “T”: samengevat
+	(samengevat)
+	Je inbreng over “T”: in behandeling
+	(in behandeling)
+	Je inbreng over “T”: doorgevoerd
+	(doorgevoerd)
+	Je inbreng over “T”: niet doorgevoerd
+	(niet doorgevoerd)
+	Je inbreng over “T”: merged
+	EOF
+	test_cmp expect actual &&
+	test "$(tail -c 1 "$TEMPLATES/en/_status.txt")" = "}" &&
+	test "$(tail -c 1 "$TEMPLATES/nl/_status.txt")" = "}"
+'
+
+test_expect_success 'every rendering is in its language, with no tag left' '
+	for f in full.* empty.*; do
+		case $f in
+		*-subject.txt) continue ;;
+		*.en.*) is_lang en $f ;;
+		*.nl.*) is_lang nl $f ;;
+		esac || test_fail "$f: not in its language" || return 1
+	done &&
+	! grep "{{\|}}" full.* empty.* &&
+	grep "<html lang=\"en\">" full.en.thanks.html &&
+	grep "<html lang=\"nl\">" full.nl.thanks.html
+'
+
+test_expect_success 'member text is escaped in .html, as it is in .txt' '
+	! grep -F "<script" full.*.html empty.*.html &&
+	! grep -F "\"quotes\"" full.*.html &&
+	for lang in en nl; do
+		count_is "$EVIL" 7 full.$lang.newsletter.txt &&
+		count_is "$EVIL_HTML" 8 full.$lang.newsletter.html &&
+		count_is "$EVIL" 3 full.$lang.thanks.txt &&
+		count_is "$EVIL_HTML" 4 full.$lang.thanks.html &&
+		count_is "$EVIL" 3 full.$lang.feedback.txt &&
+		count_is "$EVIL_HTML" 4 full.$lang.feedback.html &&
+		count_is "$EVIL" 3 full.$lang.sla.txt &&
+		count_is "$EVIL_HTML" 4 full.$lang.sla.html &&
+		count_is "$EVIL" 1 full.$lang.confirm.txt &&
+		count_is "$EVIL_HTML" 2 full.$lang.confirm.html &&
+		count_is "$EVIL" 2 full.$lang.refused.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.refused.html &&
+		grep -F "<title>Subject $EVIL_HTML</title>" \
+			full.$lang.sla.html &&
+		grep -F "Alpha &lt;b&gt;one&lt;/b&gt;" \
+			full.$lang.newsletter.html &&
+		grep -F "<p>Summary <em>Hotel</em>.</p>" \
+			full.$lang.newsletter.html &&
+		grep -F "<p>Outcome <strong>India</strong>.</p>" \
+			full.$lang.newsletter.html &&
+		grep -F "<p>Question <strong>Whiskey</strong>?</p>" \
+			full.$lang.feedback.html &&
+		grep -F "<p>Summary <em>X-ray</em>.</p>" \
+			full.$lang.feedback.html &&
+		grep -F "<ul><li>Outcome Yankee.</li></ul>" \
+			full.$lang.feedback.html || return 1
+	done
+'
+
+test_expect_success 'no heading without content, full or empty' '
+	for f in full.*.txt empty.*.txt; do
+		case $f in *-subject.txt) continue ;; esac
+		txt_headings_filled $f || test_fail "$f" || return 1
+	done &&
+	for f in full.*.html empty.*.html; do
+		html_headings_filled $f || test_fail "$f" || return 1
+	done
+'
+
+test_expect_success 'newsletter.txt: numbers, charts and every list' '
+	f=full.en.newsletter.txt &&
+	grep "^COMMUNITY NEWSLETTER 2026-10-27 – 2026-11-09$" $f &&
+	grep "^  Posts  *412$" $f &&
+	grep "^  Members who posted  *97$" $f &&
+	grep "^  Staff posts  *88$" $f &&
+	grep "^  New members  *14$" $f &&
+	grep "^STAFF ANSWERS (our promise: within 24 h)$" $f &&
+	grep "^  Within the promise  *87%$" $f &&
+	grep "^  Posts answered  *131$" $f &&
+	grep "^  Median answer time  *3.5 h$" $f &&
+	grep "^  Still unanswered  *3$" $f &&
+	grep "^2026-10-28 #########################  52$" $f &&
+	grep "^2026-10-29 ##  5$" $f &&
+	grep -F -x -e "- Alpha <b>one</b> (in progress), by $EVIL" $f &&
+	grep -x "  ##########  48" $f &&
+	grep -x -- "- Bravo (open), by Kilo" $f &&
+	grep -x "  responses: 1, days open: 9" $f &&
+	grep -x "  posts: 9, people: 4, last post: 2026-11-08" $f &&
+	grep -F -x "  by $EVIL, waiting 31 h" $f &&
+	grep -x -- "- Mike: 17" $f &&
+	grep -x "\\* India (implemented)" $f &&
+	grep -x "\\* Juliett (declined)" $f &&
+	grep -x "Summary Hotel\\." $f &&
+	grep -F -x "  November, in \"$EVIL\"" $f &&
+	! grep "^None\\|^No .* in this period" $f &&
+	f=full.nl.newsletter.txt &&
+	grep "^NIEUWSBRIEF VAN DE COMMUNITY 2026-10-27 – 2026-11-09$" $f &&
+	grep "^  Berichten  *412$" $f &&
+	grep "^  Op tijd beantwoord  *87%$" $f &&
+	grep "^2026-10-28 #########################  52$" $f &&
+	grep -F -x -e "- Alpha <b>one</b> (in behandeling), van $EVIL" $f &&
+	grep -F -x "  van $EVIL, wacht al 31 uur" $f &&
+	grep -x "\\* Juliett (niet doorgevoerd)" $f &&
+	! grep "^Geen" $f
+'
+
+test_expect_success 'newsletter with every list empty: a short line each' '
+	cat >expect <<-\EOF &&
+	None: every member post has a staff answer.
+	None: every open topic has responses.
+	No posts in this period.
+	No new topics in this period.
+	No threads in this period.
+	No member posts in this period.
+	No outcomes in this period.
+	No summaries in this period.
+	No quotes picked in this period.
+	EOF
+	grep "^None\\|^No " empty.en.newsletter.txt >actual &&
+	test_cmp expect actual &&
+	html_text empty.en.newsletter.html | grep "^None\\|^No " >actual &&
+	test_cmp expect actual &&
+	cat >expect <<-\EOF &&
+	Geen: elk bericht van een lid heeft een antwoord.
+	Geen: elk open onderwerp heeft reacties.
+	Geen berichten in deze periode.
+	Geen nieuwe onderwerpen in deze periode.
+	Geen gesprekken in deze periode.
+	Geen berichten van leden in deze periode.
+	Geen uitkomsten in deze periode.
+	Geen samenvattingen in deze periode.
+	Geen citaten in deze periode.
+	EOF
+	grep "^Geen" empty.nl.newsletter.txt >actual &&
+	test_cmp expect actual &&
+	html_text empty.nl.newsletter.html | grep "^Geen" >actual &&
+	test_cmp expect actual &&
+	! grep "^[-*] \\|#" empty.en.newsletter.txt empty.nl.newsletter.txt &&
+	! grep "<h3\\|bgcolor=\"#1a5fb4\"" empty.en.newsletter.html &&
+	grep "Hello,$" empty.en.newsletter.txt &&
+	grep "^Here is how Kring did in this period, at a glance\.$" \
+		empty.en.newsletter.html &&
+	grep -x "Zo ging het in deze periode in Kring, in één oogopslag\." \
+		empty.nl.newsletter.txt
+'
+
+test_expect_success 'newsletter.html: tiles, bars as table cells, lists' '
+	for lang in en nl; do
+		f=full.$lang.newsletter.html &&
+		grep ">412</div>" $f &&
+		grep ">3.5 h</div>" $f &&
+		grep "<td width=\"87%\" height=\"14\" bgcolor=\"#2e7d46\" style=\"width:87%;" $f &&
+		grep "<td width=\"58%\" height=\"14\" bgcolor=\"#1a5fb4\" style=\"width:58%;" $f &&
+		count_is "bgcolor=\"#1a5fb4\"" 5 $f &&
+		count_is "<h3 " 3 $f &&
+		grep ">2026-10-29</td>" $f &&
+		grep "font-weight:bold;\">52</td>" $f &&
+		! grep "<img\\|<svg\\|<style" $f || return 1
+	done &&
+	grep ">in progress</span>" full.en.newsletter.html &&
+	grep ">in behandeling</span>" full.nl.newsletter.html &&
+	grep ">Busiest threads</h2>" full.en.newsletter.html &&
+	grep ">Drukste gesprekken</h2>" full.nl.newsletter.html
+'
+
+test_expect_success 'thanks: topics, posts and outcomes; or short lines' '
+	cat >expect <<-EOF &&
+	Kring
+
+	Hello $EVIL,
+
+	Thank you for taking part in Kring in the past weeks
+	(2026-10-27 – 2026-11-09). Your questions, ideas and
+	experiences help other members, and they show us what we can do
+	better. We read every post.
+
+	Topics you took part in:
+	- $EVIL
+	- Romeo
+
+	Your posts (3):
+	- 2026-10-28  $EVIL
+	- 2026-10-30  Sierra
+	- 2026-11-02  Tango
+
+	What came of it:
+
+	* Uniform (implemented)
+	Outcome Uniform.
+	Second line.
+
+	* Victor (in progress)
+	Outcome Victor.
+
+	Thank you again, and see you soon in Kring.
+
+	Warm regards,
+	The Kring team
+
+	-- 
+	You get this email because you are a member of Kring.
+	Unsubscribe: https://example.net/u?t=abc&l=1
+	EOF
+	test_cmp expect full.en.thanks.txt &&
+	grep -x "Deze keer geen\\." empty.nl.thanks.txt >actual &&
+	test "$(wc -l <actual)" -eq 2 &&
+	grep "^Over deze onderwerpen is nog niets besloten" empty.nl.thanks.txt &&
+	grep -x "Je berichten (0):" empty.nl.thanks.txt &&
+	grep -x "\\* Uniform (doorgevoerd)" full.nl.thanks.txt &&
+	grep "^Hoi $EVIL,$" full.nl.thanks.txt &&
+	grep "^Hallo,$" empty.nl.thanks.txt &&
+	grep -F ">Bedankt, $EVIL_HTML!</h1>" full.nl.thanks.html &&
+	grep ">Bedankt!</h1>" empty.nl.thanks.html &&
+	grep "white-space:pre-line;\">Outcome Uniform.$" full.en.thanks.html &&
+	grep ">None this time.<" empty.en.thanks.html &&
+	! grep ">in progress</span>" empty.en.thanks.html
+'
+
+test_expect_success 'feedback: question, summary, outcome, own posts' '
+	for lang in en nl; do
+		grep -x "Question Whiskey?" full.$lang.feedback.txt &&
+		grep -x "Summary X-ray\\." full.$lang.feedback.txt &&
+		grep -x "Outcome Yankee\\." full.$lang.feedback.txt &&
+		grep -F -x "  “$EVIL”" full.$lang.feedback.txt &&
+		grep -x -- "- 2026-10-30  Alpha" full.$lang.feedback.txt &&
+		! grep "X-ray" empty.$lang.feedback.txt empty.$lang.feedback.html &&
+		grep "“Excerpt Bravo.”" full.$lang.feedback.txt || return 1
+	done &&
+	grep -x "Status: implemented" full.en.feedback.txt &&
+	grep -x "Status: niet doorgevoerd" empty.nl.feedback.txt &&
+	grep -x "What we heard:" full.en.feedback.txt &&
+	! grep "What we heard" empty.en.feedback.txt empty.en.feedback.html &&
+	grep -A 1 -x "Your posts in this topic:" empty.en.feedback.txt |
+		tail -n 1 >actual &&
+	echo "None." >expect &&
+	test_cmp expect actual &&
+	grep -x "Geen\\." empty.nl.feedback.txt &&
+	html_text empty.nl.feedback.html | grep -x "Geen\\." &&
+	html_text empty.en.feedback.html | grep -x "None\\." &&
+	html_text empty.en.thanks.html | grep -x "None this time\\." >actual &&
+	test "$(wc -l <actual)" -eq 2 &&
+	grep "helped make this happen" full.en.feedback.txt &&
+	grep "not the answer everyone hoped for" empty.en.feedback.html &&
+	grep "heeft meegewogen in het besluit" empty.nl.feedback.txt &&
+	grep ">doorgevoerd</span>" full.nl.feedback.html &&
+	grep -F ">$EVIL_HTML</div>" full.en.feedback.html
+'
+
+test_expect_success 'sla: the waiting posts, or none left' '
+	grep -F -x -- "- $EVIL" full.en.sla.txt &&
+	grep -x "  by Alpha on 2026-11-08, waiting 31 h" full.en.sla.txt &&
+	grep -F -x "  van $EVIL op 2026-11-08, wacht al 26 uur" full.nl.sla.txt &&
+	grep "^None left" empty.en.sla.txt &&
+	grep "^Geen meer" empty.nl.sla.txt &&
+	html_text empty.en.sla.html | grep "^None left" &&
+	html_text empty.nl.sla.html | grep "^Geen meer" &&
+	grep "font-weight:bold;color:#a51d2d;\">3</td>" full.en.sla.html &&
+	grep ">26 uur</td>" full.nl.sla.html &&
+	! grep "<td width=\"90\" align=\"right\"" empty.en.sla.html
+'
+
+test_expect_success 'confirm: join or leave, the address and the time' '
+	grep "asked to join Kring with this" full.en.confirm.txt &&
+	grep "someone asked to join Kring" full.en.confirm.txt &&
+	! grep "member of Kring" full.en.confirm.txt full.en.confirm.html &&
+	grep "take this email address off" empty.en.confirm.txt &&
+	grep "member of Kring" empty.en.confirm.txt &&
+	grep -x "Please do this within 48 hours\\." full.en.confirm.txt &&
+	grep "aanmelden bij$" full.nl.confirm.txt &&
+	grep "iemand zich met dit adres wil aanmelden" full.nl.confirm.html &&
+	grep "afmelden bij$" empty.nl.confirm.txt &&
+	grep -x "Doe dit binnen 48 uur\\." empty.nl.confirm.txt &&
+	for f in full.*.confirm.txt; do
+		grep "kring+confirm-4f2a@example.net\\.$" $f || return 1
+	done &&
+	grep "href=\"mailto:kring+confirm-4f2a@example.net\"" \
+		full.en.confirm.html full.nl.confirm.html &&
+	grep ">Bevestig je afmelding</h1>" empty.nl.confirm.html &&
+	! grep "Bevestig je verzoek" full.nl.confirm.* empty.nl.confirm.*
+'
+
+test_expect_success 'refused: the subject, the reason, the help if any' '
+	grep -F -x "Kring did not carry out your email “$EVIL”." \
+		full.en.refused.txt &&
+	grep -x "Kring did not carry out your email without a subject\\." \
+		empty.en.refused.txt &&
+	grep -F -x "Kring heeft je e-mail “$EVIL” niet uitgevoerd." \
+		full.nl.refused.txt &&
+	for lang in en nl; do
+		grep -x "Reason Charlie\\." full.$lang.refused.txt &&
+		grep -x "Reason Charlie\\." empty.$lang.refused.txt &&
+		grep -x "Help Delta\\." full.$lang.refused.txt &&
+		grep "pre-line;\">Help Delta.</p>" full.$lang.refused.html &&
+		! grep "Delta" empty.$lang.refused.txt \
+			empty.$lang.refused.html || return 1
+	done &&
+	grep -x "How to do it:" full.en.refused.txt &&
+	grep -x "Zo doe je het wel:" full.nl.refused.txt &&
+	! grep "How to do it" empty.en.refused.html
+'
+
+if command -v xmllint >/dev/null 2>&1; then
+test_expect_success 'the HTML of every kind parses cleanly (xmllint --html)' '
+	xmllint --html --noout full.*.html empty.*.html 2>errors &&
+	test_cmp /dev/null errors
+'
+else
+	test_skip 'xmllint of every kind' 'no xmllint'
+fi
 
 test_expect_success 'fuzz-template: the shipped templates and hostile ones' '
 	printf "{{#a}}{{#b}}{{/a}}{{/b}}" >cross &&

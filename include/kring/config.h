@@ -73,6 +73,18 @@ struct delivery_conf {
 	char *password_file;	/* holds the AUTH password (mode 0600) */
 };
 
+/* schedule TOOL { every = "14 days"  at = "Mon 09:00" }: kringd runs
+ * kring-TOOL --send for each period.  Slots are ANCHOR + k * EVERY (UTC);
+ * the anchor is the first such weekday and time from 1970-01-01. */
+#define KRING_MAX_SCHEDULES 8
+struct schedule_conf {
+	char *tool;		/* newsletter, thanks, feedback or sla */
+	int64_t every;		/* seconds */
+	int64_t anchor;		/* Unix time of slot 0 */
+	char **communities;	/* NULL-ended names; NULL: every community */
+	long retry;		/* seconds before a failed run is tried again */
+};
+
 struct kring_config {
 	char *path;		/* the file read, for messages */
 	char *hostname;
@@ -88,6 +100,8 @@ struct kring_config {
 	struct delivery_conf delivery;
 	struct community_conf communities[KRING_MAX_COMMUNITIES];
 	size_t ncommunities;
+	struct schedule_conf schedules[KRING_MAX_SCHEDULES];
+	size_t nschedules;
 };
 
 /*
@@ -115,6 +129,14 @@ int listen_spec_parse(const char *text, struct listen_spec *spec);
  */
 const struct community_conf *config_match_rcpt(const struct kring_config *conf,
     const char *address);
+
+/* Parse "14 days" (minutes, hours, days, weeks; singular too) into
+ * *SECONDS; -1 when it is not of that form. */
+int schedule_every_parse(const char *text, int64_t *seconds);
+
+/* Parse "Mon 09:00" or "09:00" into the anchor of the slots; -1 when it
+ * is not of that form. */
+int schedule_at_parse(const char *text, int64_t *anchor);
 
 /* Staff member ADDRESS (any case) of community C, or NULL. */
 const struct staff_conf *config_staff(const struct community_conf *c,

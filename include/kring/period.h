@@ -15,7 +15,8 @@
 
 struct period {
 	int64_t since, until;
-	char since_text[11], until_text[11];	/* "YYYY-MM-DD" */
+	/* "YYYY-MM-DD": the first and the last day in the period */
+	char since_text[11], until_text[11];
 };
 
 /*
