@@ -46,6 +46,8 @@ commit_job_free(struct commit_job *job)
 	g_strfreev(job->communities);
 	g_free(job->rc);
 	g_free(job->res);
+	if (job->actions != NULL)
+		g_array_unref(job->actions);
 	g_free(job);
 }
 
@@ -56,6 +58,8 @@ job_ingest(struct store *st, MDB_txn *txn, struct commit_job *job)
 		job->rc[i] = ingest_message(st, txn, job->communities[i],
 		    (const char *)job->raw->data, job->raw->len,
 		    job->header_len, job->time, job->sender, &job->res[i]);
+		if (job->rc[i] == 0)
+			job->rc[i] = staff_actions_apply(st, txn, job, i);
 		if (job->rc[i] != 0)
 			return job->rc[i];
 	}

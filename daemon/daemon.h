@@ -7,6 +7,7 @@
  *   commit.c    the writer thread: group commit of finished messages
  *   deliver.c   the delivery threads: the outbox to the relay
  *   scheduler.c the schedules: staff tools run as child processes
+ *   staffmail.c staff acting by mail (community+topic@ and the like)
  *
  * One event loop thread runs every session; one writer thread owns the
  * LMDB write transactions.  They meet in two queues (commit.c).
@@ -22,6 +23,8 @@
 
 #include "kring/config.h"
 #include "kring/ingest.h"
+#include "kring/staffaction.h"
+#include "kring/staffauth.h"
 #include "kring/store.h"
 
 struct listener {
@@ -49,6 +52,8 @@ struct server {
 	struct committer *committer;
 	struct deliverer *deliverer;	/* NULL without a relay */
 	struct scheduler *scheduler;	/* the schedules of kring.conf */
+	unsigned char staff_key[STAFF_KEY_LEN];	/* for staff tokens */
+	bool have_staff_key;
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
 };
@@ -65,6 +70,7 @@ struct commit_job {
 	size_t ncommunities;
 	int *rc;		/* per community: 0 or an LMDB/errno code */
 	struct ingest_result *res;	/* per community */
+	GArray *actions;	/* struct staff_action, checked; may be NULL */
 };
 
 /* commit.c */
@@ -78,6 +84,16 @@ void commit_job_free(struct commit_job *job);
 struct deliverer *deliverer_start(struct server *srv);
 /* Finish the batches being sent, leave the rest queued, free. */
 void deliverer_stop(struct deliverer *dl);
+
+/* staffmail.c: staff actions by mail.  The actions S's recipients ask
+ * for, each allowed; NULL with REASON (an SMTP reply text) when one is
+ * refused. */
+struct session;
+GArray *staff_actions_for(struct session *s, const GByteArray *data,
+    char *reason, size_t rlen);
+/* Apply JOB's actions for its community I, in TXN (the writer). */
+int staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
+    size_t i);
 
 /* scheduler.c: runs the staff tools of kring.conf's schedules. */
 struct scheduler *scheduler_start(struct server *srv);

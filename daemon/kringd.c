@@ -242,6 +242,11 @@ server_run(struct server *srv, const struct options *o)
 		log_warnx("%s", errbuf);
 		exit(EX_CANTCREAT);
 	}
+	if (staff_key_load(srv->conf.store, true, srv->staff_key, errbuf,
+	    sizeof errbuf) == 0)
+		srv->have_staff_key = true;
+	else
+		log_warnx("%s: staff tokens will be refused", errbuf);
 	if ((srv->committer = committer_start(srv)) == NULL)
 		errx(EX_OSERR, "cannot start the writer");
 	srv->deliverer = deliverer_start(srv);

@@ -336,6 +336,8 @@ data_finished(struct session *s)
 {
 	const struct limits_conf *l = &s->srv->conf.limits;
 	struct commit_job *job;
+	GArray *actions;
+	char reason[400];
 
 	session_set_timeout(s, l->timeout_command);
 	s->state = ST_CMD;
@@ -347,8 +349,12 @@ data_finished(struct session *s)
 		    l->line_length);
 	} else if (s->data->len == 0) {
 		reply_all(s, "554 5.6.0 Error: empty message");
+	} else if ((actions = staff_actions_for(s, s->data, reason,
+	    sizeof reason)) == NULL) {
+		reply_all(s, "%s %s", reason[0] == '4' ? "451" : "550", reason);
 	} else {
 		job = g_new0(struct commit_job, 1);
+		job->actions = actions;
 		job->session = s->id;
 		g_strlcpy(job->queue_id, s->queue_id, sizeof job->queue_id);
 		job->raw = g_byte_array_sized_new(s->data->len + 512);

@@ -71,6 +71,7 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("store", "var/kring", CFGF_NONE),
 	CFG_INT("map_size_mb", 4096, CFGF_NONE),
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
+	CFG_STR("authserv_id", "", CFGF_NONE),
 	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
 	CFG_STR_LIST("templates", "{" KRING_DATADIR "/templates}", CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
@@ -472,6 +473,7 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	conf->store = g_strdup(cfg_getstr(cfg, "store"));
 	conf->map_size_mb = cfg_getint(cfg, "map_size_mb");
 	conf->user = g_strdup(cfg_getstr(cfg, "user"));
+	conf->authserv_id = g_strdup(cfg_getstr(cfg, "authserv_id"));
 	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
 	delivery_fill(&conf->delivery, cfg_getsec(cfg, "delivery"));
 	n = cfg_size(cfg, "listen");
@@ -570,6 +572,7 @@ config_free(struct kring_config *conf)
 	g_free(conf->hostname);
 	g_free(conf->store);
 	g_free(conf->user);
+	g_free(conf->authserv_id);
 	g_free(conf->delivery.relay);
 	g_free(conf->delivery.tls_ca_file);
 	g_free(conf->delivery.user);

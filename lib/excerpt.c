@@ -58,9 +58,10 @@ line_not_own(const char *line, const char *next)
 	return false;
 }
 
-/* The own lines of TEXT, up to the signature, joined by spaces. */
+/* The own lines of TEXT, up to the signature, joined by JOIN (blank
+ * lines dropped). */
 static GString *
-own_words(const char *text)
+own_words(const char *text, char join)
 {
 	char **lines = g_strsplit(text, "\n", -1);
 	GString *out = g_string_new(NULL);
@@ -76,7 +77,7 @@ own_words(const char *text)
 		if (l[0] == '\0')
 			continue;
 		if (out->len > 0)
-			g_string_append_c(out, ' ');
+			g_string_append_c(out, join);
 		g_string_append(out, l);
 	}
 	g_strfreev(lines);
@@ -102,8 +103,9 @@ cut_at_word(GString *s, size_t max)
 	g_string_append(s, "\xe2\x80\xa6");
 }
 
-char *
-msg_excerpt(const char *raw, size_t len, size_t max)
+/* The own words of message RAW, lines joined by JOIN, cut at MAX. */
+static char *
+own_text(const char *raw, size_t len, size_t max, char join)
 {
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
@@ -118,8 +120,20 @@ msg_excerpt(const char *raw, size_t len, size_t max)
 		g_object_unref(msg);
 	if (text == NULL)
 		return g_strdup("");
-	words = own_words(text);
+	words = own_words(text, join);
 	g_free(text);
 	cut_at_word(words, max);
 	return g_string_free(words, FALSE);
+}
+
+char *
+msg_excerpt(const char *raw, size_t len, size_t max)
+{
+	return own_text(raw, len, max, ' ');
+}
+
+char *
+msg_own_text(const char *raw, size_t len, size_t max)
+{
+	return own_text(raw, len, max, '\n');
 }

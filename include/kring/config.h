@@ -91,6 +91,9 @@ struct kring_config {
 	char *store;		/* LMDB directory */
 	long map_size_mb;
 	char *user;		/* drop to this user after binding, or NULL */
+	/* The authserv-id of our MTA's Authentication-Results fields, the
+	 * only ones trusted for staff actions by mail; "" trusts none. */
+	char *authserv_id;
 	/* Template folders, searched in order (an admin's before the shipped
 	 * one); relative paths are taken from the config file's folder. */
 	char *template_dirs[KRING_MAX_TEMPLATE_DIRS + 1];	/* NULL-ended */

@@ -17,4 +17,8 @@
  */
 char *msg_excerpt(const char *raw, size_t len, size_t max);
 
+/* The same, one own line a line (blank lines and quotes dropped): a
+ * staff member's summary or outcome sent by mail. */
+char *msg_own_text(const char *raw, size_t len, size_t max);
+
 #endif
