@@ -6,7 +6,7 @@ test_description='every program: --help, usage errors, daemon mode, user drop'
 test_expect_success 'every program answers --help with its usage, exit 0' '
 	for p in kringd kring kring-threads kring-thread kring-show kring-send kring-outbox \
 		kring-import kring-stats kring-topic kring-member kring-newsletter \
-		kring-thanks kring-feedback kring-sla; do
+		kring-thanks kring-feedback kring-sla kring-token; do
 		$p --help >help.out || test_fail "$p --help"
 		grep -i "^usage: " help.out || test_fail "$p: no usage line"
 	done

@@ -173,6 +173,18 @@ test_expect_success 'newsletter --send: delivered to the staff, period recorded'
 	grep -x "MAIL FROM:<kring+bounce-1@example.org>" env
 '
 
+test_expect_success 'kring newsletter | kring send queues the same as --send' '
+	at 2026-11-15T09:00:00Z kring newsletter -c kring.conf --community kring \
+		--since 2026-11-01 --until 2026-11-15 >piped.mbox &&
+	kring send -c kring.conf --community kring <piped.mbox &&
+	sink_wait_count 2 &&
+	sink_envelope $(sink_messages | tail -1) >env2 &&
+	grep -x "RCPT TO:<anna@bank.example>" env2 &&
+	grep -x "RCPT TO:<bob@bank.example>" env2 &&
+	for f in $(sink_messages); do $PART "$f" text; done >both.txt &&
+	test $(grep -c -E "^ *Posts +9\$" both.txt) = 2
+'
+
 test_expect_success 'the next newsletter starts where the last ended' '
 	at 2026-11-29T09:00:00Z kring newsletter -c kring.conf --community kring \
 		>next.mbox 2>next.err &&
@@ -202,7 +214,7 @@ test_expect_success 'no header injection through a member name' '
 test_expect_success 'thanks --send delivers four; again: none, also after a restart' '
 	at 2026-11-15T09:00:00Z kring thanks -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-15 --send &&
-	sink_wait_count 5 &&
+	sink_wait_count 6 &&
 	at 2026-11-15T10:00:00Z kring thanks -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-15 --send 2>again.err &&
 	grep "0 message(s) queued" again.err &&
@@ -210,7 +222,7 @@ test_expect_success 'thanks --send delivers four; again: none, also after a rest
 	at 2026-11-16T10:00:00Z kring thanks -c kring.conf --community kring \
 		--since 2026-10-01 --send 2>again2.err &&
 	grep "0 message(s) queued" again2.err &&
-	sleep 2 && test $(sink_count) = 5
+	sleep 2 && test $(sink_count) = 6
 '
 
 test_expect_success 'feedback: none before an outcome' '
@@ -235,7 +247,7 @@ test_expect_success 'feedback after summary and outcome: to each participant onc
 	grep "Now I calculate it myself" fb1.txt &&
 	at 2026-11-20T09:00:00Z kring feedback -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-21 --send &&
-	sink_wait_count 9 &&
+	sink_wait_count 10 &&
 	at 2026-11-20T10:00:00Z kring feedback -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-21 --send 2>fbagain.err &&
 	grep "0 message(s) queued" fbagain.err
@@ -255,7 +267,7 @@ test_expect_success 'sla: the three overdue member posts, alerted once' '
 	grep "Card swallowed" sla.txt &&
 	at 2026-11-06T12:00:01Z kring sla -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-06T12:00:00Z --send &&
-	sink_wait_count 10 &&
+	sink_wait_count 11 &&
 	at 2026-11-06T13:00:00Z kring sla -c kring.conf --community kring \
 		--since 2026-11-01 --until 2026-11-06T13:00:00Z --send 2>sla2.err &&
 	grep "0 not alerted before" sla2.err

@@ -25,6 +25,7 @@ static const char *const commands[][2] = {
 	{ "thanks", "thank-you notes to the members who took part" },
 	{ "feedback", "what was done with their input, to participants" },
 	{ "sla", "member posts waiting too long for a staff answer" },
+	{ "token", "the address staff write to, to act by mail" },
 };
 
 static void
