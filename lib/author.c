@@ -30,3 +30,18 @@ msg_author_name(const char *raw, size_t len)
 	g_free(from);
 	return out;
 }
+
+char *
+author_label(struct store *st, MDB_txn *txn, uint64_t msg, const char *addr)
+{
+	MDB_val raw;
+	char *name, *label;
+
+	if (store_raw_get(st, txn, msg, &raw) != 0)
+		return g_strdup(addr);
+	name = msg_author_name(raw.mv_data, raw.mv_size);
+	label = name[0] ? g_strdup_printf("%s (%s)", name, addr) :
+	    g_strdup(addr);
+	g_free(name);
+	return label;
+}

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "kring/activity.h"
+#include "kring/author.h"
 #include "kring/excerpt.h"
 #include "kring/msginfo.h"
 #include "kring/sla.h"
@@ -64,6 +65,7 @@ struct figures {
 	struct staff_run *run;
 	struct activity act;
 	GHashTable *member_posts;	/* address -> posts in the period */
+	GHashTable *member_msg;		/* address -> a post (struct post *) */
 	long members, staff_posts, new_members;
 };
 
@@ -92,6 +94,7 @@ count_members(struct figures *f)
 	gpointer addr, n;
 
 	f->member_posts = g_hash_table_new(g_str_hash, g_str_equal);
+	f->member_msg = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < f->act.posts->len; i++) {
 		struct post *p = f->act.posts->pdata[i];
 
@@ -100,6 +103,7 @@ count_members(struct figures *f)
 			continue;
 		}
 		n = g_hash_table_lookup(f->member_posts, p->from);
+		g_hash_table_insert(f->member_msg, p->from, p);
 		g_hash_table_insert(f->member_posts, p->from,
 		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
 	}
@@ -386,9 +390,11 @@ fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
 	for (guint i = 0; i < s.overdue->len && i < MAX_OPEN_LISTED; i++) {
 		const struct post *p = s.overdue->pdata[i];
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "sla_open");
+		char *label = author_label(&r->cli.st, r->txn, p->msg, p->from);
 
 		tmpl_ctx_set(item, "subject", p->subject);
-		tmpl_ctx_set(item, "author", p->from);
+		tmpl_ctx_set(item, "author", label);
+		g_free(label);
 		tmpl_ctx_set_int(item, "age_hours", (long)((r->now - p->time) /
 		    3600));
 	}
@@ -423,8 +429,12 @@ fill_members(struct figures *f, struct tmpl_ctx *ctx)
 	for (guint i = 0; i < names->len && i < TOP_MEMBERS; i++) {
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx,
 		    "active_members");
+		const struct post *p = g_hash_table_lookup(f->member_msg,
+		    names->pdata[i]);
+		char *label = author_label(&f->run->cli.st, f->run->txn, p->msg, p->from);
 
-		tmpl_ctx_set(item, "name", names->pdata[i]);
+		tmpl_ctx_set(item, "name", label);
+		g_free(label);
 		tmpl_ctx_set_int(item, "posts", GPOINTER_TO_INT(
 		    g_hash_table_lookup(f->member_posts, names->pdata[i])));
 	}
@@ -457,7 +467,10 @@ fill_quotes(struct staff_run *r, const struct activity *a,
 		text = msg_excerpt(raw.mv_data, raw.mv_size, QUOTE_BYTES);
 		if (g_utf8_strlen(text, -1) >= 40) {
 			item = tmpl_ctx_add_item(ctx, "quotes");
-			tmpl_ctx_set(item, "author", p->from);
+			char *label = author_label(&r->cli.st, r->txn, p->msg, p->from);
+
+			tmpl_ctx_set(item, "author", label);
+			g_free(label);
 			tmpl_ctx_set(item, "subject", p->subject);
 			tmpl_ctx_set(item, "text", text);
 			g_hash_table_add(quoted, p->from);
@@ -501,6 +514,7 @@ main(int argc, char **argv)
 		staff_run_fail(&r, rc < 0 ? EX_CONFIG : EX_CANTCREAT, "%s",
 		    errbuf);
 	g_hash_table_unref(f.member_posts);
+	g_hash_table_unref(f.member_msg);
 	activity_free(&f.act);
 	tmpl_ctx_free(ctx);
 	g_free(staff);

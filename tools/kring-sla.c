@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "kring/activity.h"
+#include "kring/author.h"
 #include "kring/ledger.h"
 #include "kring/msginfo.h"
 #include "kring/sla.h"
@@ -57,14 +58,16 @@ fill_overdue(struct staff_run *r, const struct sla_figures *s,
 	for (guint i = 0; i < s->overdue->len; i++) {
 		const struct post *p = s->overdue->pdata[i];
 		struct tmpl_ctx *item;
-		char date[32];
+		char date[32], *label;
 
 		if (alerted(r, key, p))
 			continue;
 		item = tmpl_ctx_add_item(ctx, "posts");
 		time_iso(p->time, date, sizeof date);
 		tmpl_ctx_set(item, "subject", p->subject);
-		tmpl_ctx_set(item, "author", p->from);
+		label = author_label(&r->cli.st, r->txn, p->msg, p->from);
+		tmpl_ctx_set(item, "author", label);
+		g_free(label);
 		tmpl_ctx_set(item, "date", date);
 		tmpl_ctx_set_int(item, "age_hours", (long)((r->now - p->time) /
 		    3600));

@@ -7,10 +7,17 @@
 #define KRING_AUTHOR_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "kring/store.h"
 
 /* The display name of the first From address of RAW, decoded to UTF-8
  * and with control characters made spaces; "" when none.  Needs
  * msginfo_global_init() first.  g_free the result. */
 char *msg_author_name(const char *raw, size_t len);
+
+/* "Name (address)" of the author of stored message MSG, or ADDR alone
+ * when the message gives no name.  g_free. */
+char *author_label(struct store *st, MDB_txn *txn, uint64_t msg,
+    const char *addr);
 
 #endif
