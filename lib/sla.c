@@ -31,7 +31,9 @@ sla_compute(const struct activity *a, int64_t now, long promise_hours,
 		if (p->staff)
 			continue;
 		s->member_posts++;
-		if (p->answered != 0) {
+		/* An answer after NOW (a report on a past period) is not
+		 * known yet at NOW. */
+		if (p->answered != 0 && p->answered <= now) {
 			long m = (long)((p->answered - p->time) / 60);
 
 			g_array_append_val(minutes, m);
