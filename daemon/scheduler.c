@@ -147,7 +147,7 @@ job_argv(struct server *srv, const struct job *j, int64_t since,
 		g_ptr_array_add(av, g_strdup(srv->config_path));
 	}
 	g_ptr_array_add(av, g_strdup("-s"));
-	g_ptr_array_add(av, g_strdup(srv->conf.store));
+	g_ptr_array_add(av, g_strdup(srv->store.path));	/* the one open */
 	g_ptr_array_add(av, g_strdup("--community"));
 	g_ptr_array_add(av, g_strdup(j->community));
 	g_ptr_array_add(av, g_strdup("--send"));
@@ -302,6 +302,24 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* Wait up to GRACE seconds for J's child, then end it (job_free). */
+static void
+job_wait(struct job *j, long grace)
+{
+	for (long i = 0; i < grace * 10; i++) {
+		if (waitpid(j->pid, NULL, WNOHANG) != 0) {
+			j->pid = 0;
+			return;
+		}
+		g_usleep(100000);
+	}
+	log_warnx("schedule %s: run still going after %ld s, stopped", j->key,
+	    grace);
+	kill(j->pid, SIGTERM);
+	if (waitpid(j->pid, NULL, 0) == j->pid)
+		j->pid = 0;
+}
+
 struct scheduler *
 scheduler_start(struct server *srv)
 {
@@ -329,14 +347,19 @@ scheduler_stop(struct scheduler *sc)
 
 	if (sc == NULL)
 		return;
-	/* A run in flight finishes on its own: its commit is all or
-	 * nothing, and the next start sees what it covered. */
+	/* A run in flight may finish within the grace period: its commit is
+	 * all or nothing, and the next start sees what it covered.  Its
+	 * output is no longer read (a write fails and ends it early). */
 	g_hash_table_iter_init(&it, sc->jobs);
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		struct job *j = v;
 
-		if (j->pid > 0 && waitpid(j->pid, NULL, 0) == j->pid)
-			j->pid = 0;
+		if (j->out != NULL) {
+			bufferevent_free(j->out);
+			j->out = NULL;
+		}
+		if (j->pid > 0)
+			job_wait(j, sc->srv->conf.limits.shutdown_grace);
 	}
 	if (sc->tick != NULL)
 		event_free(sc->tick);

@@ -21,8 +21,10 @@ static const char *const beside_program[] = {
 	"../../templates", "../../share/kring/templates",
 };
 
-/* The first folder of the config's list that exists, else one beside
- * the program; NULL-ended list into DIRS (g_free each). */
+/* The config's folders that exist, then the ones shipped beside the
+ * program, so that an admin's folder overrides single files and the
+ * rest still comes from the shipped set; NULL-ended list into DIRS
+ * (g_free each). */
 static void
 template_dirs(const struct kring_config *conf, char **dirs, size_t max)
 {
@@ -34,7 +36,7 @@ template_dirs(const struct kring_config *conf, char **dirs, size_t max)
 		if (g_file_test(conf->template_dirs[i], G_FILE_TEST_IS_DIR))
 			dirs[n++] = g_strdup(conf->template_dirs[i]);
 	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n == 0 && len > 0) {
+	if (len > 0) {
 		char *bindir;
 
 		exe[len] = '\0';
@@ -57,7 +59,7 @@ mail_out_init(struct mail_out *mo, const struct kring_config *conf,
     const struct community_conf *c, struct store *st, MDB_txn *txn,
     bool send, int64_t now)
 {
-	char *dirs[KRING_MAX_TEMPLATE_DIRS + 2];
+	char *dirs[KRING_MAX_TEMPLATE_DIRS + 4];
 
 	memset(mo, 0, sizeof *mo);
 	mo->conf = conf;

@@ -526,7 +526,7 @@ test_expect_success 'newsletter.txt: numbers, charts and every list' '
 
 test_expect_success 'newsletter with every list empty: a short line each' '
 	cat >expect <<-\EOF &&
-	None: every member post has a staff answer.
+	None past the promise.
 	None: every open topic has responses.
 	No posts in this period.
 	No new topics in this period.
@@ -541,7 +541,7 @@ test_expect_success 'newsletter with every list empty: a short line each' '
 	html_text empty.en.newsletter.html | grep "^None\\|^No " >actual &&
 	test_cmp expect actual &&
 	cat >expect <<-\EOF &&
-	Geen: elk bericht van een lid heeft een antwoord.
+	Geen die langer wachten dan beloofd.
 	Geen: elk open onderwerp heeft reacties.
 	Geen berichten in deze periode.
 	Geen nieuwe onderwerpen in deze periode.

@@ -26,8 +26,8 @@ usage(FILE *out, int status)
 	    "promise (response_hours, default 24): the figures on stderr and\n"
 	    "an alert to the staff, previewed as an mbox on stdout or with\n"
 	    "--send queued, naming each overdue post once.  By default the\n"
-	    "posts since the last run (less the promise, so none is missed),\n"
-	    "or of the last 7 days.\n");
+	    "posts since the last run, or of the last 7 days, and the promise\n"
+	    "before that (so that none is missed).\n");
 	exit(status);
 }
 
