@@ -298,6 +298,7 @@ main(int argc, char **argv)
 	if (o.check_only) {
 		printf("%s: configuration OK\n", srv.conf.path);
 		config_free(&srv.conf);
+		g_free(srv.config_path);
 		return 0;
 	}
 	msginfo_global_init();
