@@ -182,7 +182,8 @@ staff_auth_results(const char *raw, size_t len, const char *authserv_id,
 	while (p < end && *how == NULL) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		if (g_ascii_strncasecmp(p, name, sizeof name - 1) == 0 &&
+		if ((size_t)(end - p) >= sizeof name &&
+		    g_ascii_strncasecmp(p, name, sizeof name - 1) == 0 &&
 		    p[sizeof name - 1] == ':') {
 			char *value = field_value(p, end, sizeof name - 1, &p);
 

@@ -32,6 +32,19 @@ test_expect_success 'smtp: hostile command lines' '
 	fuzz-smtp hostile
 '
 
+test_expect_success 'staffauth: hostile sub-addresses and Authentication-Results' '
+	printf "kring+topic@example.org\nAuthentication-Results: mx.example.org; dkim=pass header.d=example.org\n\nx\n" >pass-dkim &&
+	printf "kring+outcome-1-implemented.ffffffffffffffff.0123456789abcdef@x\nAuthentication-Results: mx.example.org;\n\tspf=pass smtp.mailfrom=@\n\n" >odd-spf &&
+	printf "kring+summary-18446744073709551616@x\nAuthentication-Results:\nAuthentication-Results: ;;;;\nAuthentication-Results: mx.example.org; dkim=pass header.d=\n" >empty-values &&
+	printf "kring+outcome-0-declined.@x\nAuthentication-Results: mx.example.org; dkim=pass header.d=org\n" >tld-only &&
+	printf "+.\n" >bare &&
+	printf "kring+topic@x\nAuthentication-Results" >cut-at-name &&
+	printf "%0600d+topic.%0300d@x\n" 0 0 >long &&
+	fuzz-staffauth pass-dkim odd-spf empty-values tld-only bare \
+		cut-at-name long &&
+	run_over staffauth "$TEST_DIR/data"
+'
+
 test_expect_success 'config: the shipped config and broken ones' '
 	printf "limits {\n" >open-section &&
 	printf "community \"x\" { address = \"@\" }\n" >bad-address &&
