@@ -37,7 +37,8 @@ staff_run_options(struct staff_run *r, int argc, char **argv,
 		else if (!cli_option(&r->cli, ch, optarg))
 			usage(stderr, EX_USAGE);
 	}
-	if (optind != argc)
+	/* Their output is mail: --json of the common options means nothing. */
+	if (optind != argc || r->cli.json)
 		usage(stderr, EX_USAGE);
 }
 

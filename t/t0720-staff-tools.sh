@@ -275,6 +275,7 @@ test_expect_success 'sla: the three overdue member posts, alerted once' '
 
 test_expect_success 'bad use: an unknown option, a bad date, no staff' '
 	test_expect_code 64 kring newsletter -c kring.conf --bogus &&
+	test_expect_code 64 kring sla -c kring.conf --json &&
 	test_expect_code 64 kring thanks -c kring.conf --since yesterday &&
 	sed "/staff/,/}/d" kring.conf >nostaff.conf &&
 	test_expect_code 78 kring newsletter -c nostaff.conf --community kring \
