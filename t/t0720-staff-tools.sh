@@ -145,6 +145,15 @@ test_expect_success 'newsletter figures are those of the posts written' '
 	grep -E "^2026-11-07 +0\$" news.txt
 '
 
+test_expect_success 'newsletter subject: singular for one post from one member' '
+	at 2026-11-15T09:00:00Z kring newsletter -c kring.conf --community kring \
+		--since 2026-11-05 --until 2026-11-06 >one.mbox &&
+	$PART one.mbox header:Subject >one.subject &&
+	grep "2026-11-05 – 2026-11-05: 1 post from 1 member\$" one.subject &&
+	$PART news.mbox header:Subject >news.subject &&
+	grep "2026-11-01 – 2026-11-14: 9 posts from 5 members\$" news.subject
+'
+
 test_expect_success 'newsletter HTML: member text escaped, charts as table cells' '
 	$PART news.mbox html >news.html &&
 	xmllint --html --noout news.html 2>xmllint.err &&

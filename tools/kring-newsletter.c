@@ -124,6 +124,9 @@ fill_counts(struct figures *f, struct tmpl_ctx *ctx)
 	tmpl_ctx_set(ctx, "period_until", p->until_text);
 	tmpl_ctx_set_int(ctx, "posts", (long)f->act.posts->len);
 	tmpl_ctx_set_int(ctx, "members", f->members);
+	/* For the singular in the subject: "1 post from 1 member". */
+	tmpl_ctx_set_bool(ctx, "posts_one", f->act.posts->len == 1);
+	tmpl_ctx_set_bool(ctx, "members_one", f->members == 1);
 	tmpl_ctx_set_int(ctx, "staff_posts", f->staff_posts);
 	tmpl_ctx_set_int(ctx, "new_members", f->new_members);
 }
