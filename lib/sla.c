@@ -1,6 +1,7 @@
 /*
  * sla.c: staff response figures (sla.h).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,14 +66,19 @@ sla_free(struct sla_figures *s)
 }
 
 void
-sla_median_text(const struct sla_figures *s, char *buf, size_t len)
+sla_median_text(const struct sla_figures *s, const char *lang, char *buf,
+    size_t len)
 {
+	bool nl = lang != NULL && strcmp(lang, "nl") == 0;
+	long tenths = (s->median_minutes * 10 + 30) / 60;
+
 	if (s->median_minutes < 0)
 		snprintf(buf, len, "-");
 	else if (s->median_minutes < 60)
 		snprintf(buf, len, "%ld min", s->median_minutes);
-	else
-		snprintf(buf, len, "%.1f h", (double)s->median_minutes / 60);
+	else	/* Dutch writes a decimal comma and "uur" */
+		snprintf(buf, len, "%ld%s%ld %s", tenths / 10, nl ? "," : ".",
+		    tenths % 10, nl ? "uur" : "h");
 }
 
 long

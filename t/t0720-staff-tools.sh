@@ -169,6 +169,7 @@ test_expect_success 'newsletter in Dutch for the Dutch community' '
 	$PART nieuws.mbox header:Subject >subject &&
 	grep -i "nieuwsbrief" subject &&
 	grep -i "berichten" nieuws.txt &&
+	grep -E "antwoordtijd +16,5 uur\$" nieuws.txt &&
 	! grep -i "newsletter" nieuws.txt
 '
 

@@ -384,7 +384,7 @@ fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
 	char median[32];
 
 	sla_compute(a, r->now, r->community->response_hours, &s);
-	sla_median_text(&s, median, sizeof median);
+	sla_median_text(&s, r->community->language, median, sizeof median);
 	tmpl_ctx_set_int(ctx, "sla_promise_hours", s.promise_hours);
 	tmpl_ctx_set_int(ctx, "sla_answered", s.answered);
 	tmpl_ctx_set(ctx, "sla_median", median);

@@ -86,7 +86,7 @@ report(const struct staff_run *r, const struct sla_figures *s, long fresh)
 {
 	char median[32];
 
-	sla_median_text(s, median, sizeof median);
+	sla_median_text(s, NULL, median, sizeof median);
 	fprintf(stderr, "kring sla: %s to %s: %ld member post(s), %ld "
 	    "answered (median %s), %ld%% of %ld due within %ld h; %ld "
 	    "overdue, %ld not alerted before\n", r->period.since_text,

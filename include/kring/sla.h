@@ -29,8 +29,10 @@ void sla_compute(const struct activity *a, int64_t now, long promise_hours,
     struct sla_figures *s);
 void sla_free(struct sla_figures *s);
 
-/* The median as text, "45 min" or "3.5 h", into BUF; "-" when none. */
-void sla_median_text(const struct sla_figures *s, char *buf, size_t len);
+/* The median as text in language LANG, "45 min" or "3.5 h" ("3,5 uur"
+ * in "nl"), into BUF; "-" when none. */
+void sla_median_text(const struct sla_figures *s, const char *lang,
+    char *buf, size_t len);
 
 /* 0..100: the share of due posts answered within the promise; 100 when
  * none was due. */
