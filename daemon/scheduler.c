@@ -16,6 +16,7 @@
  * once each), so it runs with --send only, once per slot.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -161,33 +162,44 @@ job_argv(struct server *srv, const struct job *j, int64_t since,
 	return (char **)g_ptr_array_free(av, FALSE);
 }
 
+/* The child's environment: ours, with KRING_NOW set to NOW, so that the
+ * tool's "now" is kringd's, also under a test clock. */
+static char **
+job_envp(int64_t now)
+{
+	char nowbuf[32], **env = g_get_environ();
+
+	time_iso(now, nowbuf, sizeof nowbuf);
+	return g_environ_setenv(env, "KRING_NOW", nowbuf, TRUE);
+}
+
 /* Start the child for the period SINCE..UNTIL at NOW. */
 static void
 job_spawn(struct scheduler *sc, struct job *j, int64_t since, int64_t until,
     int64_t now)
 {
 	char **argv = job_argv(sc->srv, j, since, until);
-	char nowbuf[32];
+	char **envp = job_envp(now);	/* made before fork: kringd has threads */
 	int fds[2];
 	pid_t pid;
 
-	time_iso(now, nowbuf, sizeof nowbuf);
-	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+	if (pipe2(fds, O_CLOEXEC) != 0 || (pid = fork()) < 0) {
 		log_warn("schedule %s: cannot start %s", j->key, argv[0]);
 		j->next_try = now + 60;
 		g_strfreev(argv);
+		g_strfreev(envp);
 		return;
 	}
 	if (pid == 0) {
-		/* The tool's "now" is kringd's, also under a test clock. */
-		setenv("KRING_NOW", nowbuf, 1);
+		/* Only async-signal-safe calls between fork and exec. */
 		dup2(fds[1], STDOUT_FILENO);
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
 		close(fds[1]);
-		execv(argv[0], argv);
+		execve(argv[0], argv, envp);
 		_exit(127);
 	}
+	g_strfreev(envp);
 	close(fds[1]);
 	evutil_make_socket_nonblocking(fds[0]);
 	j->out = bufferevent_socket_new(sc->srv->base, fds[0],
