@@ -348,21 +348,94 @@ json_text(GString *out, const char *key, const char *text)
 
 /* ---- new ---- */
 
+/* The question as a message From OWNER To the community: TITLE its
+ * Subject, QUESTION (Markdown) its text and HTML.  *MESSAGE_ID gets its
+ * Message-ID (g_free). */
+static GByteArray *
+question_build(struct topic_cmd *tc, const struct staff_conf *owner,
+    const char *title, const char *question, char **message_id)
+{
+	const struct community_conf *c = tc->community;
+	char *html = markdown_to_html(question, strlen(question));
+	char *list = g_strdup_printf("<%s.%s>", c->local, c->domain);
+	struct compose_addr to = {
+		c->description[0] ? c->description : c->name, c->address };
+	struct compose_header list_id = { "List-Id", list };
+	/* Answers go to the community, where they thread with the question. */
+	struct compose_msg m = {
+		.from_name = owner->name, .from_addr = owner->address,
+		.to = &to, .nto = 1, .reply_to = &to, .subject = title,
+		.text = question, .html = html, .message_id_domain = c->domain,
+		.headers = &list_id, .nheaders = 1, .date = tc->now,
+	};
+	GByteArray *msg = g_byte_array_new();
+	char errbuf[256];
+
+	msginfo_global_init();
+	if (compose_build(&m, msg, message_id, errbuf, sizeof errbuf) != 0)
+		errx(EX_DATAERR, "the question: %s", errbuf);
+	g_free(html);
+	g_free(list);
+	return msg;
+}
+
+/* Store MSG as the question and topic T with it, in one transaction;
+ * *THREAD gets the question's thread. */
+static void
+topic_store(struct topic_cmd *tc, const GByteArray *msg, const char *msgid,
+    struct topic *t, uint64_t *thread)
+{
+	const struct community_conf *c = tc->community;
+	MDB_txn *txn = cli_begin(&tc->cli, true);
+	struct ingest_result res;
+	int rc;
+
+	if ((rc = store_community_id(&tc->cli.st, txn, c->name, true,
+	    &t->rec.community)) != 0 ||
+	    (rc = ingest_message(&tc->cli.st, txn, c->name,
+	    (const char *)msg->data, msg->len, 0, tc->now, t->owner,
+	    &res)) != 0)
+		errx(EX_CANTCREAT, "%s: %s; no topic made", tc->cli.st.path,
+		    mdb_strerror(rc));
+	if (res.duplicate)
+		errx(EX_SOFTWARE, "<%s>: a message of that Message-ID is "
+		    "already stored; no topic made", msgid);
+	t->rec.status = TOPIC_OPEN;
+	t->rec.msg = res.msg_id;
+	t->rec.created = tc->now;
+	*thread = res.thread;
+	save_topic(tc, txn, t);
+}
+
+static void
+print_new(struct topic_cmd *tc, const struct topic *t, const char *msgid,
+    uint64_t thread)
+{
+	GString *out;
+	char *bracketed;
+
+	if (!tc->cli.json) {
+		printf("%llu\n", (unsigned long long)t->id);
+		return;
+	}
+	out = g_string_new(NULL);
+	bracketed = g_strdup_printf("<%s>", msgid);
+	g_string_append_printf(out, "{\"id\":%llu", (unsigned long long)t->id);
+	json_field(out, "message_id", bracketed);
+	g_string_append_printf(out, ",\"thread\":%llu}\n",
+	    (unsigned long long)thread);
+	cli_emit(out);
+	g_free(bracketed);
+}
+
 static void
 cmd_new(struct topic_cmd *tc, char **args)
 {
-	const struct community_conf *c;
 	const struct staff_conf *owner;
-	struct compose_addr to;
-	struct compose_header list_id;
-	struct compose_msg m = { 0 };
-	struct ingest_result res;
 	struct topic t = { 0 };
 	GByteArray *msg;
-	MDB_txn *txn;
-	uint32_t comm;
-	char *title, *question, *html, *message_id = NULL, errbuf[256];
-	int rc;
+	uint64_t thread;
+	char *title, *question, *message_id = NULL;
 
 	if ((tc->given & (OPT_TITLE | OPT_OWNER | OPT_BODY)) !=
 	    (OPT_TITLE | OPT_OWNER | OPT_BODY))
@@ -376,72 +449,19 @@ cmd_new(struct topic_cmd *tc, char **args)
 	question = read_markdown(tc->body);
 	cli_open_store(&tc->cli, true);
 	topic_community(tc);
-	c = tc->community;
 	owner = staff_with_role(tc, tc->owner, ROLE_OWNER, "topic owner",
 	    "puts a topic to the community", EX_DATAERR);
-
-	msginfo_global_init();
-	html = markdown_to_html(question, strlen(question));
-	to.name = c->description[0] ? c->description : c->name;
-	to.addr = c->address;
-	list_id.name = "List-Id";
-	list_id.value = g_strdup_printf("<%s.%s>", c->local, c->domain);
-	m.from_name = owner->name;
-	m.from_addr = owner->address;
-	m.to = &to;
-	m.nto = 1;
-	/* Answers go to the community, where they thread with the question. */
-	m.reply_to = &to;
-	m.subject = title;
-	m.text = question;
-	m.html = html;
-	m.message_id_domain = c->domain;
-	m.headers = &list_id;
-	m.nheaders = 1;
-	m.date = tc->now;
-	msg = g_byte_array_new();
-	if (compose_build(&m, msg, &message_id, errbuf, sizeof errbuf) != 0)
-		errx(EX_DATAERR, "the question: %s", errbuf);
-
-	txn = cli_begin(&tc->cli, true);
-	if ((rc = store_community_id(&tc->cli.st, txn, c->name, true,
-	    &comm)) != 0 ||
-	    (rc = ingest_message(&tc->cli.st, txn, c->name,
-	    (const char *)msg->data, msg->len, 0, tc->now, owner->address,
-	    &res)) != 0)
-		errx(EX_CANTCREAT, "%s: %s; no topic made", tc->cli.st.path,
-		    mdb_strerror(rc));
-	if (res.duplicate)
-		errx(EX_SOFTWARE, "<%s>: a message of that Message-ID is "
-		    "already stored; no topic made", message_id);
-	t.rec.community = comm;
-	t.rec.status = TOPIC_OPEN;
-	t.rec.msg = res.msg_id;
-	t.rec.created = tc->now;
+	msg = question_build(tc, owner, title, question, &message_id);
 	t.title = title;
 	t.owner = g_strdup(owner->address);
 	t.question = question;
 	t.summary = g_strdup("");
 	t.outcome = g_strdup("");
-	save_topic(tc, txn, &t);
-
-	if (tc->cli.json) {
-		GString *out = g_string_new(NULL);
-		char *bracketed = g_strdup_printf("<%s>", message_id);
-
-		g_string_append_printf(out, "{\"id\":%llu", (unsigned long long)t.id);
-		json_field(out, "message_id", bracketed);
-		g_string_append_printf(out, ",\"thread\":%llu}\n",
-		    (unsigned long long)res.thread);
-		cli_emit(out);
-		g_free(bracketed);
-	} else
-		printf("%llu\n", (unsigned long long)t.id);
+	topic_store(tc, msg, message_id, &t, &thread);
+	print_new(tc, &t, message_id, thread);
 	topic_clear(&t);	/* title and question too */
 	g_free(message_id);
 	g_byte_array_unref(msg);
-	g_free((char *)list_id.value);
-	g_free(html);
 	cli_finish(&tc->cli, NULL);
 }
 
