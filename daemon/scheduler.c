@@ -65,24 +65,31 @@ job_free(struct job *j)
 	g_free(j);
 }
 
-/* The path of kring-TOOL: beside kringd (a build tree or a relocated
- * install), else in LIBEXECDIR. */
+/* The path of kring-TOOL: beside kringd (a build tree), in
+ * ../libexec/kring from it (an install, also a relocated one), else in
+ * LIBEXECDIR. */
 static char *
 tool_path(const char *tool)
 {
-	char exe[PATH_MAX], *dir, *path;
+	static const char *const beside[] = { "", "../libexec/kring" };
+	char exe[PATH_MAX], *dir, *name = g_strconcat("kring-", tool, NULL);
+	char *path = NULL;
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 
 	if (len > 0) {
 		exe[len] = '\0';
 		dir = g_path_get_dirname(exe);
-		path = g_strdup_printf("%s/kring-%s", dir, tool);
+		for (size_t i = 0; i < G_N_ELEMENTS(beside) && !path; i++) {
+			path = g_build_filename(dir, beside[i], name, NULL);
+			if (access(path, X_OK) != 0)
+				g_clear_pointer(&path, g_free);
+		}
 		g_free(dir);
-		if (access(path, X_OK) == 0)
-			return path;
-		g_free(path);
 	}
-	return g_strdup_printf("%s/kring-%s", KRING_LIBEXECDIR, tool);
+	if (path == NULL)
+		path = g_build_filename(KRING_LIBEXECDIR, name, NULL);
+	g_free(name);
+	return path;
 }
 
 /* The end of the last period TOOL covered for COMMUNITY; 0: none. */
