@@ -85,12 +85,12 @@ struct deliverer *deliverer_start(struct server *srv);
 /* Finish the batches being sent, leave the rest queued, free. */
 void deliverer_stop(struct deliverer *dl);
 
-/* staffmail.c: staff actions by mail.  The actions S's recipients ask
- * for, each allowed; NULL with REASON (an SMTP reply text) when one is
- * refused. */
+/* staffmail.c: staff actions by mail.  Into *ACTIONS the actions S's
+ * recipients ask for (NULL: none, the usual case), each allowed: 0; or
+ * -1 with REASON (an SMTP reply text) when one is refused. */
 struct session;
-GArray *staff_actions_for(struct session *s, const GByteArray *data,
-    char *reason, size_t rlen);
+int staff_actions_for(struct session *s, const GByteArray *data,
+    GArray **actions, char *reason, size_t rlen);
 /* Apply JOB's actions for its community I, in TXN (the writer). */
 int staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
     size_t i);

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,13 +71,10 @@ static char *
 tool_path(const char *tool)
 {
 	static const char *const beside[] = { "", "../libexec/kring" };
-	char exe[PATH_MAX], *dir, *name = g_strconcat("kring-", tool, NULL);
+	char *dir = program_dir(), *name = g_strconcat("kring-", tool, NULL);
 	char *path = NULL;
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
 
-	if (len > 0) {
-		exe[len] = '\0';
-		dir = g_path_get_dirname(exe);
+	if (dir != NULL) {
 		for (size_t i = 0; i < G_N_ELEMENTS(beside) && !path; i++) {
 			path = g_build_filename(dir, beside[i], name, NULL);
 			if (access(path, X_OK) != 0)

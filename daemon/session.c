@@ -349,8 +349,8 @@ data_finished(struct session *s)
 		    l->line_length);
 	} else if (s->data->len == 0) {
 		reply_all(s, "554 5.6.0 Error: empty message");
-	} else if ((actions = staff_actions_for(s, s->data, reason,
-	    sizeof reason)) == NULL) {
+	} else if (staff_actions_for(s, s->data, &actions, reason,
+	    sizeof reason) != 0) {
 		reply_all(s, "%s %s", reason[0] == '4' ? "451" : "550", reason);
 	} else {
 		job = g_new0(struct commit_job, 1);

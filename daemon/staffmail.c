@@ -13,12 +13,14 @@
 #include "kring/util.h"
 #include "session.h"
 
-GArray *
-staff_actions_for(struct session *s, const GByteArray *data, char *reason,
-    size_t rlen)
+int
+staff_actions_for(struct session *s, const GByteArray *data, GArray **out,
+    char *reason, size_t rlen)
 {
 	struct server *srv = s->srv;
 	GArray *actions = NULL;
+
+	*out = NULL;
 
 	for (guint i = 0; i < s->rcpts->len; i++) {
 		const struct community_conf *c =
@@ -36,15 +38,14 @@ staff_actions_for(struct session *s, const GByteArray *data, char *reason,
 			    a.action, c->name, reason);
 			if (actions != NULL)
 				g_array_unref(actions);
-			return NULL;
+			return -1;
 		}
 		if (actions == NULL)
 			actions = g_array_new(FALSE, FALSE, sizeof a);
 		g_array_append_val(actions, a);
 	}
-	if (actions == NULL)	/* none asked for: an empty list */
-		actions = g_array_new(FALSE, FALSE, sizeof(struct staff_action));
-	return actions;
+	*out = actions;
+	return 0;
 }
 
 int

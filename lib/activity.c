@@ -7,15 +7,6 @@
 #include "kring/activity.h"
 #include "kring/thread.h"
 
-/* A by_time key: community, time with the sign bit flipped, msg id. */
-static void
-by_time_key(unsigned char kb[20], uint32_t comm, int64_t time, uint64_t msg)
-{
-	be32_put(kb, comm);
-	be64_put(kb + 4, (uint64_t)time ^ (UINT64_C(1) << 63));
-	be64_put(kb + 12, msg);
-}
-
 void
 post_free(struct post *p)
 {
@@ -132,8 +123,8 @@ activity_scan(struct store *st, MDB_txn *txn, uint32_t comm,
     const struct community_conf *conf, int64_t since, int64_t until,
     struct activity *a)
 {
-	unsigned char kb[20], end[20];
-	MDB_val k = { 20, kb }, v;
+	unsigned char kb[STORE_BY_TIME_KEY], end[STORE_BY_TIME_KEY];
+	MDB_val k = { sizeof kb, kb }, v;
 	MDB_cursor *cur;
 	int rc;
 
@@ -143,13 +134,14 @@ activity_scan(struct store *st, MDB_txn *txn, uint32_t comm,
 	a->since = since;
 	a->until = until;
 	a->posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
-	by_time_key(kb, comm, since, 0);
-	by_time_key(end, comm, until, 0);
+	store_by_time_key(kb, comm, since, 0);
+	store_by_time_key(end, comm, until, 0);
 	if ((rc = mdb_cursor_open(txn, st->dbi[DB_BY_TIME], &cur)) != 0)
 		return rc;
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != 20 || memcmp(k.mv_data, end, 20) >= 0)
+		if (k.mv_size != sizeof end ||
+		    memcmp(k.mv_data, end, sizeof end) >= 0)
 			break;
 		if ((rc = activity_add(st, txn, a,
 		    be64_get((unsigned char *)k.mv_data + 12))) != 0)
@@ -220,4 +212,31 @@ activity_thread_posts(struct store *st, MDB_txn *txn, uint32_t comm,
 		return 0;
 	}
 	return rc;
+}
+
+int
+activity_topic_posts(struct store *st, MDB_txn *txn,
+    const struct community_conf *conf, const struct topic *t,
+    GPtrArray *out)
+{
+	struct msg_view v;
+	int rc = store_msg_get(st, txn, t->rec.msg, &v);
+
+	if (rc != 0)
+		return rc;
+	return activity_thread_posts(st, txn, t->rec.community, conf,
+	    v.rec.thread, out);
+}
+
+long
+activity_topic_responses(const struct topic *t, const GPtrArray *posts)
+{
+	long n = 0;
+
+	for (guint i = 0; i < posts->len; i++) {
+		const struct post *p = posts->pdata[i];
+
+		n += p->msg != t->rec.msg && !p->staff;
+	}
+	return n;
 }

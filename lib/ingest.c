@@ -58,13 +58,10 @@ static int
 by_time_put(struct store *st, MDB_txn *txn, uint32_t comm, int64_t time,
     uint64_t id)
 {
-	unsigned char kb[20];
-	MDB_val k = { 20, kb }, v = { 0, NULL };
+	unsigned char kb[STORE_BY_TIME_KEY];
+	MDB_val k = { sizeof kb, kb }, v = { 0, NULL };
 
-	be32_put(kb, comm);
-	/* Offset so that times before 1970 still sort. */
-	be64_put(kb + 4, (uint64_t)time ^ (UINT64_C(1) << 63));
-	be64_put(kb + 12, id);
+	store_by_time_key(kb, comm, time, id);
 	return mdb_put(txn, st->dbi[DB_BY_TIME], &k, &v, 0);
 }
 
@@ -73,25 +70,16 @@ static int
 sender_count(struct store *st, MDB_txn *txn, uint32_t comm, const char *addr,
     bool *is_new)
 {
-	unsigned char kb[4 + 400];
-	size_t len = strnlen(addr, 400);
-	MDB_val k = { 4 + len, kb }, v;
-	unsigned char nb[8];
-	uint64_t n = 0;
-	int rc;
+	uint64_t n;
+	int rc = store_sender_get(st, txn, comm, addr, &n);
 
-	be32_put(kb, comm);
-	memcpy(kb + 4, addr, len);
-	rc = mdb_get(txn, st->dbi[DB_SENDER], &k, &v);
-	if (rc == 0 && v.mv_size == 8)
-		n = be64_get(v.mv_data);
-	else if (rc != 0 && rc != MDB_NOTFOUND)
+	/* A bad record is counted afresh rather than failing the message. */
+	if (rc != 0 && rc != MDB_CORRUPTED)
 		return rc;
+	if (rc != 0)
+		n = 0;
 	*is_new = n == 0;
-	be64_put(nb, n + 1);
-	v.mv_data = nb;
-	v.mv_size = 8;
-	return mdb_put(txn, st->dbi[DB_SENDER], &k, &v, 0);
+	return store_sender_put(st, txn, comm, addr, n + 1);
 }
 
 static int

@@ -3,16 +3,15 @@
  * tools (mail.h).
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <glib.h>
 
 #include "kring/mail.h"
 #include "kring/markdown.h"
 #include "kring/outbox.h"
 #include "kring/topic.h"
+#include "kring/util.h"
 
 /* Template folders shipped beside the program: build/bin/../../templates
  * in the source tree, PREFIX/libexec/kring/../../share/kring/templates
@@ -29,18 +28,12 @@ static void
 template_dirs(const struct kring_config *conf, char **dirs, size_t max)
 {
 	size_t n = 0;
-	char exe[PATH_MAX];
-	ssize_t len;
+	char *bindir = program_dir();
 
 	for (size_t i = 0; conf->template_dirs[i] != NULL && n < max - 1; i++)
 		if (g_file_test(conf->template_dirs[i], G_FILE_TEST_IS_DIR))
 			dirs[n++] = g_strdup(conf->template_dirs[i]);
-	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len > 0) {
-		char *bindir;
-
-		exe[len] = '\0';
-		bindir = g_path_get_dirname(exe);
+	if (bindir != NULL) {
 		for (size_t i = 0; i < G_N_ELEMENTS(beside_program); i++) {
 			char *d = g_build_filename(bindir, beside_program[i], NULL);
 

@@ -13,8 +13,7 @@
 static void
 due_key(unsigned char *kb, int64_t when, uint64_t id)
 {
-	/* Offset so that the order of signed times is kept. */
-	be64_put(kb, (uint64_t)when ^ (UINT64_C(1) << 63));
+	be64_put_time(kb, when);
 	be64_put(kb + 8, id);
 }
 

@@ -119,3 +119,16 @@ staff_run_staff(const struct staff_run *r, size_t *n)
 	*n = c->nstaff;
 	return to;
 }
+
+void
+staff_run_mail(struct staff_run *r, const char *kind, struct tmpl_ctx *ctx,
+    const struct compose_addr *to, size_t nto)
+{
+	char errbuf[1024];
+	int rc = mail_kind(&r->mo, kind, ctx, to, nto, "auto-generated", errbuf,
+	    sizeof errbuf);
+
+	if (rc != 0)	/* -1: a template or the message; else the outbox */
+		staff_run_fail(r, rc < 0 ? EX_CONFIG : EX_CANTCREAT, "%s%s%s",
+		    nto == 1 ? to[0].addr : "", nto == 1 ? ": " : "", errbuf);
+}

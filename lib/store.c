@@ -420,3 +420,62 @@ store_counts_put(struct store *st, MDB_txn *txn, uint32_t comm,
 	be32_put(kb, comm);
 	return mdb_put(txn, st->dbi[DB_COUNTS], &k, &v, 0);
 }
+
+void
+be64_put_time(unsigned char *p, int64_t t)
+{
+	be64_put(p, (uint64_t)t ^ (UINT64_C(1) << 63));
+}
+
+void
+store_by_time_key(unsigned char *kb, uint32_t comm, int64_t time,
+    uint64_t msg)
+{
+	be32_put(kb, comm);
+	be64_put_time(kb + 4, time);
+	be64_put(kb + 12, msg);
+}
+
+/* The DB_SENDER key: community, then the address (at most 400 bytes). */
+#define SENDER_ADDR_MAX 400
+
+static MDB_val
+sender_key(unsigned char *kb, uint32_t comm, const char *addr)
+{
+	size_t len = strnlen(addr, SENDER_ADDR_MAX);
+	MDB_val k = { 4 + len, kb };
+
+	be32_put(kb, comm);
+	memcpy(kb + 4, addr, len);
+	return k;
+}
+
+int
+store_sender_get(struct store *st, MDB_txn *txn, uint32_t comm,
+    const char *addr, uint64_t *n)
+{
+	unsigned char kb[4 + SENDER_ADDR_MAX];
+	MDB_val k = sender_key(kb, comm, addr), v;
+	int rc = mdb_get(txn, st->dbi[DB_SENDER], &k, &v);
+
+	*n = 0;
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != 8)
+		return MDB_CORRUPTED;
+	*n = be64_get(v.mv_data);
+	return 0;
+}
+
+int
+store_sender_put(struct store *st, MDB_txn *txn, uint32_t comm,
+    const char *addr, uint64_t n)
+{
+	unsigned char kb[4 + SENDER_ADDR_MAX], nb[8];
+	MDB_val k = sender_key(kb, comm, addr), v = { 8, nb };
+
+	be64_put(nb, n);
+	return mdb_put(txn, st->dbi[DB_SENDER], &k, &v, 0);
+}

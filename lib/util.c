@@ -3,10 +3,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "kring/util.h"
@@ -100,4 +102,16 @@ ascii_lower(char *s)
 	for (char *p = s; *p; p++)
 		*p = (char)g_ascii_tolower(*p);
 	return s;
+}
+
+char *
+program_dir(void)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+	if (len <= 0)
+		return NULL;
+	exe[len] = '\0';
+	return g_path_get_dirname(exe);
 }

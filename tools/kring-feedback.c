@@ -88,7 +88,7 @@ send_digest(struct feedback *fb, const struct topic *t, GPtrArray *posts,
 {
 	struct tmpl_ctx *ctx = tmpl_ctx_new();
 	struct compose_addr to;
-	char errbuf[1024], *name;
+	char *name;
 	int rc;
 
 	tmpl_ctx_set(ctx, "topic_title", t->title);
@@ -100,10 +100,7 @@ send_digest(struct feedback *fb, const struct topic *t, GPtrArray *posts,
 	tmpl_ctx_set(ctx, "greeting_name", name);
 	to.name = name;
 	to.addr = addr;
-	if ((rc = mail_kind(&fb->run.mo, "feedback", ctx, &to, 1,
-	    "auto-generated", errbuf, sizeof errbuf)) != 0)
-		staff_run_fail(&fb->run, rc < 0 ? EX_CONFIG : EX_CANTCREAT,
-		    "%s: %s", addr, errbuf);
+	staff_run_mail(&fb->run, "feedback", ctx, &to, 1);
 	if (fb->run.send && (rc = ledger_put(&fb->run.cli.st, fb->run.txn,
 	    fb->key, fb->run.now)) != 0)
 		staff_run_fail(&fb->run, EX_CANTCREAT, "ledger: %s",
@@ -136,17 +133,14 @@ topic_feedback(struct topic *t, void *arg)
 	struct feedback *fb = arg;
 	const struct period *p = &fb->run.period;
 	GPtrArray *posts, *who;
-	struct msg_view v;
 	int rc;
 
 	if (t->rec.outcome_rev == 0 || t->rec.outcome_time < p->since ||
 	    t->rec.outcome_time >= p->until)
 		return 0;
-	if ((rc = store_msg_get(&fb->run.cli.st, fb->run.txn, t->rec.msg, &v)))
-		return rc;
 	posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
-	rc = activity_thread_posts(&fb->run.cli.st, fb->run.txn,
-	    fb->run.comm_id, fb->run.community, v.rec.thread, posts);
+	rc = activity_topic_posts(&fb->run.cli.st, fb->run.txn,
+	    fb->run.community, t, posts);
 	who = participants(posts);
 	for (guint i = 0; rc == 0 && i < who->len; i++) {
 		if (!compose_addr_valid(who->pdata[i])) {

@@ -94,21 +94,14 @@ member_community(struct cli *cli, MDB_txn *txn, bool create, uint32_t *comm,
 static uint64_t
 member_posts(struct cli *cli, MDB_txn *txn, uint32_t comm, const char *addr)
 {
-	unsigned char kb[4 + 400];
-	size_t len = strnlen(addr, 400);
-	MDB_val k = { 4 + len, kb }, v;
-	int rc;
+	uint64_t n;
+	int rc = store_sender_get(&cli->st, txn, comm, addr, &n);
 
-	be32_put(kb, comm);
-	memcpy(kb + 4, addr, len);
-	rc = mdb_get(txn, cli->st.dbi[DB_SENDER], &k, &v);
-	if (rc == MDB_NOTFOUND)
-		return 0;
+	if (rc == MDB_CORRUPTED)
+		errx(EX_DATAERR, "%s: corrupt sender record", cli->st.path);
 	if (rc != 0)
 		errx(EX_SOFTWARE, "%s: %s", cli->st.path, mdb_strerror(rc));
-	if (v.mv_size != 8)
-		errx(EX_DATAERR, "%s: corrupt sender record", cli->st.path);
-	return be64_get(v.mv_data);
+	return n;
 }
 
 /* One member as a line of text or JSON.  REC NULL: no record. */

@@ -69,20 +69,16 @@ struct figures {
 	long members, staff_posts, new_members;
 };
 
-/* Total posts of ADDR in the community, from DB_SENDER. */
+/* Total posts of ADDR in the community, from DB_SENDER (0 when it
+ * cannot be read: the member then counts as new). */
 static uint64_t
 sender_total(struct staff_run *r, const char *addr)
 {
-	size_t len = strnlen(addr, 400);
-	unsigned char kb[4 + 400];
-	MDB_val k = { 4 + len, kb }, v;
+	uint64_t n;
 
-	be32_put(kb, r->comm_id);
-	memcpy(kb + 4, addr, len);
-	if (mdb_get(r->txn, r->cli.st.dbi[DB_SENDER], &k, &v) != 0 ||
-	    v.mv_size != 8)
+	if (store_sender_get(&r->cli.st, r->txn, r->comm_id, addr, &n) != 0)
 		return 0;
-	return be64_get(v.mv_data);
+	return n;
 }
 
 /* Members and their posts; a member is new when every post they ever
@@ -197,17 +193,11 @@ topic_responses(struct staff_run *r, const struct topic *t)
 {
 	GPtrArray *posts = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)post_free);
-	struct msg_view v;
 	long n = 0;
 
-	if (store_msg_get(&r->cli.st, r->txn, t->rec.msg, &v) == 0 &&
-	    activity_thread_posts(&r->cli.st, r->txn, r->comm_id,
-	    r->community, v.rec.thread, posts) == 0)
-		for (guint i = 0; i < posts->len; i++) {
-			const struct post *p = posts->pdata[i];
-
-			n += p->msg != t->rec.msg && !p->staff;
-		}
+	if (activity_topic_posts(&r->cli.st, r->txn, r->community, t,
+	    posts) == 0)
+		n = activity_topic_responses(t, posts);
 	g_ptr_array_unref(posts);
 	return n;
 }
@@ -492,7 +482,6 @@ main(int argc, char **argv)
 	struct tmpl_ctx *ctx = tmpl_ctx_new();
 	struct compose_addr *staff;
 	size_t nstaff;
-	char errbuf[1024];
 	int rc;
 
 	msginfo_global_init();
@@ -512,10 +501,7 @@ main(int argc, char **argv)
 	fill_sla(&r, &f.act, ctx);
 	fill_members(&f, ctx);
 	fill_quotes(&r, &f.act, ctx);
-	if ((rc = mail_kind(&r.mo, "newsletter", ctx, staff, nstaff,
-	    "auto-generated", errbuf, sizeof errbuf)) != 0)
-		staff_run_fail(&r, rc < 0 ? EX_CONFIG : EX_CANTCREAT, "%s",
-		    errbuf);
+	staff_run_mail(&r, "newsletter", ctx, staff, nstaff);
 	g_hash_table_unref(f.member_posts);
 	g_hash_table_unref(f.member_msg);
 	activity_free(&f.act);

@@ -104,7 +104,6 @@ main(int argc, char **argv)
 	struct tmpl_ctx *ctx = tmpl_ctx_new();
 	struct compose_addr *staff;
 	size_t nstaff;
-	char errbuf[1024];
 	long fresh;
 	int rc;
 
@@ -127,10 +126,8 @@ main(int argc, char **argv)
 		    "staff to alert", r.cli.conf.path, r.community->name);
 	tmpl_ctx_set_int(ctx, "promise_hours", s.promise_hours);
 	tmpl_ctx_set_int(ctx, "count", fresh);
-	if (fresh > 0 && (rc = mail_kind(&r.mo, "sla", ctx, staff, nstaff,
-	    "auto-generated", errbuf, sizeof errbuf)) != 0)
-		staff_run_fail(&r, rc < 0 ? EX_CONFIG : EX_CANTCREAT, "%s",
-		    errbuf);
+	if (fresh > 0)
+		staff_run_mail(&r, "sla", ctx, staff, nstaff);
 	sla_free(&s);
 	activity_free(&act);
 	tmpl_ctx_free(ctx);

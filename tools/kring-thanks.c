@@ -168,8 +168,7 @@ thank_member(struct thanks *th, const char *addr, GPtrArray *posts)
 	GPtrArray *outcomes = g_ptr_array_new_with_free_func(g_free);
 	struct tmpl_ctx *ctx;
 	struct compose_addr to;
-	char *name, errbuf[1024];
-	int rc;
+	char *name;
 
 	for (guint i = 0; i < posts->len; i++) {
 		struct post *p = posts->pdata[i];
@@ -201,10 +200,7 @@ thank_member(struct thanks *th, const char *addr, GPtrArray *posts)
 	fill_topics(th, addr, fresh, ctx, outcomes);
 	to.name = name;
 	to.addr = addr;
-	if ((rc = mail_kind(&th->run.mo, "thanks", ctx, &to, 1,
-	    "auto-generated", errbuf, sizeof errbuf)) != 0)
-		staff_run_fail(&th->run, rc < 0 ? EX_CONFIG : EX_CANTCREAT,
-		    "%s: %s", addr, errbuf);
+	staff_run_mail(&th->run, "thanks", ctx, &to, 1);
 	if (th->run.send) {
 		for (guint i = 0; i < fresh->len; i++)
 			record(th, "thanks", addr,

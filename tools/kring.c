@@ -3,13 +3,14 @@
  * this program, then in the libexec folder, then on PATH.
  */
 #include <err.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <glib.h>
+
+#include "kring/util.h"
 
 static const char *const commands[][2] = {
 	{ "threads", "list the threads of a community" },
@@ -56,8 +57,7 @@ try_exec(const char *dir, const char *prog, char **argv)
 int
 main(int argc, char **argv)
 {
-	char self[PATH_MAX], *prog, *dir;
-	ssize_t n;
+	char *prog, *dir;
 
 	if (argc < 2)
 		usage(stderr, EX_USAGE);
@@ -67,10 +67,7 @@ main(int argc, char **argv)
 	if (strchr(argv[1], '/') != NULL || argv[1][0] == '-')
 		errx(EX_USAGE, "%s: not a command; see kring --help", argv[1]);
 	prog = g_strconcat("kring-", argv[1], NULL);
-	n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		dir = g_path_get_dirname(self);
+	if ((dir = program_dir()) != NULL) {
 		try_exec(dir, prog, argv + 1);
 		/* Installed: PREFIX/bin/kring beside PREFIX/libexec/kring/. */
 		char *rel = g_build_filename(dir, "..", "libexec", "kring", NULL);

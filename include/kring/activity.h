@@ -15,6 +15,7 @@
 #include <glib.h>
 #include "kring/config.h"
 #include "kring/store.h"
+#include "kring/topic.h"
 
 struct post {
 	uint64_t msg;
@@ -57,6 +58,16 @@ void post_free(struct post *p);
  */
 int activity_thread_posts(struct store *st, MDB_txn *txn, uint32_t comm,
     const struct community_conf *conf, uint64_t thread, GPtrArray *out);
+
+/* Append the posts of topic T's thread (its question's) to OUT, as
+ * activity_thread_posts does. */
+int activity_topic_posts(struct store *st, MDB_txn *txn,
+    const struct community_conf *conf, const struct topic *t,
+    GPtrArray *out);
+
+/* The responses to topic T among its POSTS: member posts other than the
+ * question. */
+long activity_topic_responses(const struct topic *t, const GPtrArray *posts);
 
 /* The first staff answer to message ID MSGID of community COMM: its time
  * into *WHEN (0: none). */

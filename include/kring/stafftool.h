@@ -43,6 +43,12 @@ void staff_run_finish(struct staff_run *r);
 void staff_run_fail(struct staff_run *r, int status, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4) G_GNUC_NORETURN;
 
+/* Send (or preview) KIND, rendered with CTX, to the NTO recipients TO,
+ * as auto-generated mail (RFC 3834); exits on a template, composing or
+ * outbox error. */
+void staff_run_mail(struct staff_run *r, const char *kind,
+    struct tmpl_ctx *ctx, const struct compose_addr *to, size_t nto);
+
 /* The community's staff as recipients (NULL-ended count in *N); g_free. */
 struct compose_addr *staff_run_staff(const struct staff_run *r, size_t *n);
 

@@ -142,8 +142,23 @@ int store_counts_get(struct store *st, MDB_txn *txn, uint32_t comm,
 int store_counts_put(struct store *st, MDB_txn *txn, uint32_t comm,
     const struct count_rec *c);
 
+/* Messages by ADDR in community COMM (DB_SENDER) into *N, 0 when none.
+ * Returns 0 or an LMDB code (MDB_CORRUPTED for a bad record). */
+int store_sender_get(struct store *st, MDB_txn *txn, uint32_t comm,
+    const char *addr, uint64_t *n);
+int store_sender_put(struct store *st, MDB_txn *txn, uint32_t comm,
+    const char *addr, uint64_t n);
+
+/* The DB_BY_TIME key of message MSG of community COMM at TIME. */
+#define STORE_BY_TIME_KEY 20
+void store_by_time_key(unsigned char *kb, uint32_t comm, int64_t time,
+    uint64_t msg);
+
 /* Big-endian helpers for keys. */
 void be64_put(unsigned char *p, uint64_t v);
+/* T big-endian with its sign bit flipped, so that signed times sort
+ * (before 1970 too). */
+void be64_put_time(unsigned char *p, int64_t t);
 uint64_t be64_get(const unsigned char *p);
 void be32_put(unsigned char *p, uint32_t v);
 uint32_t be32_get(const unsigned char *p);

@@ -21,6 +21,11 @@ int time_parse(const char *text, int64_t *t);
 /* strtol with every check: whole string, range.  Returns 0 or -1. */
 int parse_long(const char *text, long min, long max, long *out);
 
+/* The folder of the running program (from /proc/self/exe), or NULL;
+ * g_free.  Tools, kringd and the dispatcher find what ships beside
+ * them from it: a build tree, or an install, also a relocated one. */
+char *program_dir(void);
+
 /* Lower-case ASCII in place; returns S. */
 char *ascii_lower(char *s);
 
