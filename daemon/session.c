@@ -126,6 +126,37 @@ cmd_mail(struct session *s, const struct smtp_cmd *cmd)
 	bad_command(s);
 }
 
+/* True when ADDR is postmaster@ or abuse@ a domain of our communities. */
+static bool
+admin_address(const struct kring_config *conf, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t local;
+
+	if (at == NULL)
+		return false;
+	local = (size_t)(at - addr);
+	if (!((local == 10 && g_ascii_strncasecmp(addr, "postmaster", 10) == 0) ||
+	    (local == 5 && g_ascii_strncasecmp(addr, "abuse", 5) == 0)))
+		return false;
+	for (size_t i = 0; i < conf->ncommunities; i++)
+		if (g_ascii_strcasecmp(conf->communities[i].domain, at + 1) == 0)
+			return true;
+	return false;
+}
+
+/* True when ADDR is a return path of ours: local+bounce-...@domain. */
+static bool
+is_bounce_address(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *plus = strchr(addr, '+');
+
+	return at != NULL && plus != NULL && plus < at &&
+	    (size_t)(at - plus) > 7 &&
+	    g_ascii_strncasecmp(plus + 1, "bounce-", 7) == 0;
+}
+
 static void
 cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 {
@@ -155,6 +186,14 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	c = config_match_rcpt(&s->srv->conf, to.addr);
+	if (c == NULL && admin_address(&s->srv->conf, to.addr)) {
+		/* RFC 5321 4.5.1: postmaster must be accepted; abuse@ too
+		 * (RFC 2142).  Kept for the admin, apart from every post. */
+		g_ptr_array_add(s->rcpts, g_strdup(to.addr));
+		g_ptr_array_add(s->rcpt_comms, g_strdup(STORE_ADMIN_COMMUNITY));
+		session_reply(s, "250 2.1.5 Ok");
+		return;
+	}
 	if (c == NULL) {
 		/* Never a relay: only our own communities' addresses. */
 		session_reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
@@ -162,7 +201,9 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	g_ptr_array_add(s->rcpts, g_strdup(to.addr));
-	g_ptr_array_add(s->rcpt_comms, g_strdup(c->name));
+	/* Mail to a return path (a bounce, a delay notice) is not a post. */
+	g_ptr_array_add(s->rcpt_comms, g_strdup(is_bounce_address(to.addr) ?
+	    STORE_BOUNCE_COMMUNITY : c->name));
 	session_reply(s, "250 2.1.5 Ok");
 }
 

@@ -499,6 +499,13 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 
 		c->name = g_strdup(cfg_title(sec));
 		conf->ncommunities = i + 1;
+		if (c->name[0] == '.' || c->name[0] == '\0') {
+			/* Names with a dot are kringd's own (store.h). */
+			snprintf(err, errlen, "%s:%d: community \"%s\": a name "
+			    "may not be empty or start with '.'", path,
+			    sec->line, c->name);
+			return -1;
+		}
 		if (community_fill(c, sec, path, err, errlen) != 0)
 			return -1;
 	}

@@ -38,6 +38,17 @@
 #include <lmdb.h>
 
 #define KRING_SCHEMA_VERSION 1
+
+/*
+ * Where kringd keeps mail that is not a post of any community, as if
+ * they were communities of their own (names no configured community may
+ * have: config.c refuses a leading '.'): mail to postmaster@ and abuse@
+ * of a community's domain, for the admin; and mail to a return path
+ * (community+bounce-...@), bounces and delay notices, for the bounce
+ * processing.  The staff tools never see them.
+ */
+#define STORE_ADMIN_COMMUNITY ".postmaster"
+#define STORE_BOUNCE_COMMUNITY ".bounces"
 #define KRING_IDKEY_MAX 400
 
 enum store_db {
