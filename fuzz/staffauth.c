@@ -5,13 +5,15 @@
  * and a token checked against a fixed key.  The input's first line is
  * the address, the rest the message.  The checks: a parsed action names
  * a kind with its topic, a "pass" names how, and a made token is valid
- * for what it was made for and for nothing else.
+ * for what it was made for and for nothing else.  The first line is also
+ * checked as a member token (membertoken.h): only a made one passes.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
 
+#include "kring/membertoken.h"
 #include "kring/msginfo.h"
 #include "kring/staffaction.h"
 #include "kring/staffauth.h"
@@ -45,6 +47,20 @@ check_action(const char *address)
 	g_free(token);
 }
 
+static void
+check_member_token(const char *text)
+{
+	char *made = member_token_make(key, MACT_SUBSCRIBE, "kring",
+	    "anna@example.net", 1700000000);
+	enum member_token_status st = member_token_check(key, text, 0,
+	    "kring", "anna@example.net", 1700000000, NULL);
+
+	CHECK(member_token_check(key, made, MACT_SUBSCRIBE, "kring",
+	    "anna@example.net", 1700000000, NULL) == MTOKEN_OK);
+	CHECK(st != MTOKEN_OK || g_ascii_strcasecmp(text, made) == 0);
+	g_free(made);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,6 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init = true;
 	}
 	check_action(address);
+	check_member_token(address);
 	if (staff_auth_results(raw, rlen, "mx.example.org", "staff@example.org",
 	    &how))
 		CHECK(how != NULL && (strcmp(how, "dkim") == 0 ||
