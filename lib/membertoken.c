@@ -24,15 +24,11 @@ static char *
 token_mac(const unsigned char *key, enum member_action action,
     const char *community, const char *address, const char *expiry)
 {
-	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, STAFF_KEY_LEN);
 	char *lower = g_ascii_strdown(address, -1);
 	char *msg = g_strdup_printf("kring-member-v1\n%c\n%s\n%s\n%s",
 	    (char)action, community, lower, expiry);
-	char *mac;
+	char *mac = staff_key_mac(key, msg, MAC_HEX);
 
-	g_hmac_update(h, (const guchar *)msg, (gssize)strlen(msg));
-	mac = g_strndup(g_hmac_get_string(h), MAC_HEX);
-	g_hmac_unref(h);
 	g_free(msg);
 	g_free(lower);
 	return mac;

@@ -195,19 +195,27 @@ staff_auth_results(const char *raw, size_t len, const char *authserv_id,
 	return *how != NULL;
 }
 
+char *
+staff_key_mac(const unsigned char *key, const char *msg, size_t hexdigits)
+{
+	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, STAFF_KEY_LEN);
+	char *mac;
+
+	g_hmac_update(h, (const guchar *)msg, (gssize)strlen(msg));
+	mac = g_strndup(g_hmac_get_string(h), hexdigits);
+	g_hmac_unref(h);
+	return mac;
+}
+
 static char *
 token_mac(const unsigned char *key, const char *from, const char *community,
     const char *action, const char *expiry)
 {
-	GHmac *h = g_hmac_new(G_CHECKSUM_SHA256, key, STAFF_KEY_LEN);
 	char *lower = g_ascii_strdown(from, -1);
 	char *msg = g_strdup_printf("kring-v1\n%s\n%s\n%s\n%s", lower,
 	    community, action, expiry);
-	char *mac;
+	char *mac = staff_key_mac(key, msg, MAC_HEX);
 
-	g_hmac_update(h, (const guchar *)msg, (gssize)strlen(msg));
-	mac = g_strndup(g_hmac_get_string(h), MAC_HEX);
-	g_hmac_unref(h);
 	g_free(msg);
 	g_free(lower);
 	return mac;

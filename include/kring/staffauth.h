@@ -40,6 +40,11 @@ int staff_key_load(const char *dir, bool create, unsigned char *key,
 bool staff_auth_results(const char *raw, size_t len, const char *authserv_id,
     const char *from, const char **how);
 
+/* The first HEXDIGITS (at most 64) lower-case hex digits of the
+ * HMAC-SHA256 of MSG under KEY (STAFF_KEY_LEN bytes).  g_free. */
+char *staff_key_mac(const unsigned char *key, const char *msg,
+    size_t hexdigits);
+
 /* The token "EXPIRY.MAC" for FROM's ACTION in COMMUNITY until EXPIRES
  * (Unix time; rounded up to a whole day).  g_free. */
 char *staff_token_make(const unsigned char *key, const char *from,
