@@ -12,7 +12,7 @@ MANPREFIX ?= $(PREFIX)/share/man
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark
+PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

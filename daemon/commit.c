@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "daemon.h"
+#include "kring/fanout.h"
 #include "kring/log.h"
 #include "kring/msginfo.h"
 
@@ -48,22 +49,49 @@ commit_job_free(struct commit_job *job)
 	g_free(job->res);
 	if (job->actions != NULL)
 		g_array_unref(job->actions);
+	if (job->requests != NULL)
+		g_array_unref(job->requests);
+	g_free(job->req_from);
+	g_free(job->req_name);
+	g_free(job->req_subject);
+	server_conf_release(job->conf);
 	g_free(job);
 }
 
+/* A new post of a configured community goes to its members. */
 static int
-job_ingest(struct store *st, MDB_txn *txn, struct commit_job *job)
+fan_out(struct store *st, MDB_txn *txn, struct commit_job *job, size_t i)
 {
+	const char *name = job->communities[i];
+	int rc;
+
+	if (!job->distribute || job->res[i].duplicate || name[0] == '.' ||
+	    config_community(job->conf, name) == NULL)
+		return 0;
+	rc = fanout_add(st, txn, job->conf, name, job->res[i].msg_id, job->time);
+	if (rc == 0)
+		job->fanned_out = true;
+	return rc;
+}
+
+static int
+job_ingest(struct committer *c, MDB_txn *txn, struct commit_job *job)
+{
+	struct store *st = &c->srv->store;
+
 	for (size_t i = 0; i < job->ncommunities; i++) {
 		job->rc[i] = ingest_message(st, txn, job->communities[i],
 		    (const char *)job->raw->data, job->raw->len,
 		    job->header_len, job->time, job->sender, &job->res[i]);
 		if (job->rc[i] == 0)
 			job->rc[i] = staff_actions_apply(st, txn, job, i);
+		if (job->rc[i] == 0)
+			job->rc[i] = fan_out(st, txn, job, i);
 		if (job->rc[i] != 0)
 			return job->rc[i];
 	}
-	return 0;
+	return member_requests_apply(st, txn, job, c->srv->have_staff_key ?
+	    c->srv->staff_key : NULL);
 }
 
 static void
@@ -76,15 +104,15 @@ job_fail(struct commit_job *job, int rc)
 /* Store JOBS[0..N-1] in one transaction.  Returns 0 or the error; on
  * error nothing of the batch is stored. */
 static int
-batch_commit(struct store *st, struct commit_job **jobs, size_t n)
+batch_commit(struct committer *c, struct commit_job **jobs, size_t n)
 {
 	MDB_txn *txn;
 	int rc;
 
-	if ((rc = store_begin(st, true, &txn)) != 0)
+	if ((rc = store_begin(&c->srv->store, true, &txn)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if ((rc = job_ingest(st, txn, jobs[i])) != 0) {
+		if ((rc = job_ingest(c, txn, jobs[i])) != 0) {
 			mdb_txn_abort(txn);
 			return rc;
 		}
@@ -95,22 +123,28 @@ batch_commit(struct store *st, struct commit_job **jobs, size_t n)
 static void
 batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 {
-	int rc = batch_commit(&c->srv->store, jobs, n);
+	int rc = batch_commit(c, jobs, n);
+	bool fanned = false;
 
 	log_debug("group commit: %zu message(s)", n);
 
 	if (rc != 0 && n > 1) {
 		/* One message should not fail its neighbours: each alone. */
 		for (size_t i = 0; i < n; i++) {
-			int one = batch_commit(&c->srv->store, &jobs[i], 1);
+			int one = batch_commit(c, &jobs[i], 1);
 
 			if (one != 0)
 				job_fail(jobs[i], one);
 		}
 	} else if (rc != 0)
 		job_fail(jobs[0], rc);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* A kick too many (a batch retried) costs one look. */
+		fanned = fanned || jobs[i]->fanned_out;
 		g_async_queue_push(c->done, jobs[i]);
+	}
+	if (fanned)
+		expander_kick(c->srv->expander);
 	event_active(c->done_ev, EV_READ, 0);
 	/* Between transactions: room ahead for the next commits.  A failure
 	 * (disk full) only costs speed; the next commit reports it. */
@@ -167,7 +201,7 @@ committer_start(struct server *srv)
 	struct committer *c = g_new0(struct committer, 1);
 
 	c->srv = srv;
-	c->batch_max = srv->conf.limits.batch_messages;
+	c->batch_max = srv->conf->limits.batch_messages;
 	c->todo = g_async_queue_new();
 	c->done = g_async_queue_new();
 	c->done_ev = event_new(srv->base, -1, 0, committer_done_cb, c);

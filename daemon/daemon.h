@@ -23,6 +23,7 @@
 
 #include "kring/config.h"
 #include "kring/ingest.h"
+#include "kring/membercmd.h"
 #include "kring/staffaction.h"
 #include "kring/staffauth.h"
 #include "kring/store.h"
@@ -36,11 +37,15 @@ struct listener {
 
 struct committer;
 struct deliverer;
+struct expander;
 struct scheduler;
 
 struct server {
 	struct event_base *base;
-	struct kring_config conf;
+	/* Shared with the writer and delivery threads, which take a
+	 * reference (server_conf_acquire); SIGHUP swaps it under the lock. */
+	struct kring_config *conf;
+	GMutex conf_lock;
 	char *config_path;	/* NULL when run without a file */
 	struct store store;
 	struct listener listeners[KRING_MAX_LISTENERS];
@@ -52,10 +57,25 @@ struct server {
 	struct committer *committer;
 	struct deliverer *deliverer;	/* NULL without a relay */
 	struct scheduler *scheduler;	/* the schedules of kring.conf */
+	struct expander *expander;	/* fan-outs into the outbox */
 	unsigned char staff_key[STAFF_KEY_LEN];	/* for staff tokens */
 	bool have_staff_key;
+	GHashTable *member_clients;	/* client address -> struct client_rate */
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
+};
+
+/* Member commands taken from one client in the current hour. */
+struct client_rate {
+	int64_t start;
+	long count;
+};
+
+/* One member command of a message, and what came of it. */
+struct member_job {
+	char community[256];
+	struct member_request r;
+	char outcome[128];
 };
 
 /* One message handed to the writer thread, and its outcome. */
@@ -71,7 +91,17 @@ struct commit_job {
 	int *rc;		/* per community: 0 or an LMDB/errno code */
 	struct ingest_result *res;	/* per community */
 	GArray *actions;	/* struct staff_action, checked; may be NULL */
+	struct kring_config *conf;	/* a reference: the config it came under */
+	GArray *requests;	/* struct member_job; NULL: none to answer */
+	char *req_from, *req_name, *req_subject;	/* of the commands */
+	bool distribute;	/* a post for the members (no robot, no loop) */
+	bool fanned_out;	/* the writer recorded a fan-out */
 };
+
+/* kringd.c: a reference to the config in force (another thread's view
+ * stays whole while SIGHUP swaps it); release when done. */
+struct kring_config *server_conf_acquire(struct server *srv);
+void server_conf_release(struct kring_config *conf);
 
 /* commit.c */
 struct committer *committer_start(struct server *srv);
@@ -84,6 +114,15 @@ void commit_job_free(struct commit_job *job);
 struct deliverer *deliverer_start(struct server *srv);
 /* Finish the batches being sent, leave the rest queued, free. */
 void deliverer_stop(struct deliverer *dl);
+/* Look at the outbox now (any thread; DL may be NULL). */
+void deliverer_kick(struct deliverer *dl);
+
+/* expander.c: the fan-out thread (fanout.h). */
+struct expander *expander_start(struct server *srv);
+/* New fan-outs are waiting (any thread). */
+void expander_kick(struct expander *ex);
+/* Finish the batch in hand, stop, free. */
+void expander_stop(struct expander *ex);
 
 /* staffmail.c: staff actions by mail.  Into *ACTIONS the actions S's
  * recipients ask for (NULL: none, the usual case), each allowed: 0; or
@@ -94,6 +133,28 @@ int staff_actions_for(struct session *s, const GByteArray *data,
 /* Apply JOB's actions for its community I, in TXN (the writer). */
 int staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
     size_t i);
+
+/* membermail.c: members by mail. */
+/* True when ADDRESS (of community C) is a member command, parsed into *R. */
+bool member_command_rcpt(const struct community_conf *c, const char *address,
+    struct member_request *r);
+/* True when the message is from a robot or came round to us. */
+bool mail_is_robot_or_loop(const struct kring_config *conf, const char *raw,
+    size_t len);
+/* Who may post: POST_ACCEPT, or POST_REFUSE / POST_TEMPFAIL with REASON
+ * (an SMTP reply text).  Moderation will add a "hold". */
+enum { POST_ACCEPT, POST_REFUSE, POST_TEMPFAIL };
+int posting_decide(struct session *s, const GByteArray *data, char *reason,
+    size_t rlen);
+/* Read S's member commands into JOB; -1 with REASON when the client is
+ * over its limit. */
+int member_requests_for(struct session *s, const GByteArray *data,
+    struct commit_job *job, char *reason, size_t rlen);
+/* In the writer: carry out JOB's commands; KEY is the store's secret. */
+int member_requests_apply(struct store *st, MDB_txn *txn,
+    struct commit_job *job, const unsigned char *key);
+/* In the loop: log what came of them. */
+void member_requests_log(const struct commit_job *job);
 
 /* scheduler.c: runs the staff tools of kring.conf's schedules. */
 struct scheduler *scheduler_start(struct server *srv);

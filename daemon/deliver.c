@@ -82,19 +82,15 @@ message_cb(void **ctx, int *len, void *arg)
 static bool
 outgoing_load(struct store *st, uint64_t id, struct outgoing *o)
 {
-	unsigned char kb[8];
-	MDB_val k = { 8, kb }, v;
 	MDB_txn *txn;
 	bool ok = false;
 
 	memset(o, 0, sizeof *o);
 	if (store_begin(st, false, &txn) != 0)
 		return false;
-	be64_put(kb, id);
 	if (outbox_get(st, txn, id, &o->e) == 0 &&
-	    mdb_get(txn, st->dbi[DB_OUTBOX_RAW], &k, &v) == 0) {
-		o->raw = g_bytes_new(v.mv_data, v.mv_size);	/* outlives txn */
-		ok = true;
+	    (o->raw = outbox_message_bytes(st, txn, &o->e)) != NULL) {
+		ok = true;	/* the bytes are a copy: they outlive txn */
 	} else
 		outbox_entry_release(&o->e);
 	mdb_txn_abort(txn);
@@ -428,6 +424,13 @@ worker_main(gpointer arg)
 	return NULL;
 }
 
+void
+deliverer_kick(struct deliverer *dl)
+{
+	if (dl != NULL)
+		event_active(dl->tick, EV_TIMEOUT, 0);
+}
+
 /* In the loop, once a second: hand what is due to the workers. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -516,19 +519,19 @@ deliverer_start(struct server *srv)
 	struct deliverer *dl;
 	struct timeval second = { 1, 0 };
 
-	if (srv->conf.delivery.relay == NULL || srv->conf.delivery.relay[0] == '\0') {
+	if (srv->conf->delivery.relay == NULL || srv->conf->delivery.relay[0] == '\0') {
 		log_info("no relay configured: the outbox is kept, not delivered");
 		return NULL;
 	}
 	dl = g_new0(struct deliverer, 1);
 	dl->srv = srv;
-	dl->conf = srv->conf.delivery;
-	dl->conf.relay = g_strdup(srv->conf.delivery.relay);
-	dl->conf.user = g_strdup(srv->conf.delivery.user);
+	dl->conf = srv->conf->delivery;
+	dl->conf.relay = g_strdup(srv->conf->delivery.relay);
+	dl->conf.user = g_strdup(srv->conf->delivery.user);
 	dl->conf.tls_ca_file = NULL;	/* used once, below */
 	dl->conf.password_file = NULL;
-	dl->tls = tls_context(&srv->conf.delivery);
-	dl->password = read_password(srv->conf.delivery.password_file);
+	dl->tls = tls_context(&srv->conf->delivery);
+	dl->password = read_password(srv->conf->delivery.password_file);
 	if (dl->conf.user != NULL) {
 		auth_client_init();
 		if (dl->password == NULL)

@@ -138,25 +138,56 @@ drop_privileges(const char *user)
 static const struct options *opts;
 
 static void
+config_clear(gpointer conf)
+{
+	config_free(conf);
+}
+
+struct kring_config *
+server_conf_acquire(struct server *srv)
+{
+	struct kring_config *conf;
+
+	g_mutex_lock(&srv->conf_lock);
+	conf = g_atomic_rc_box_acquire(srv->conf);
+	g_mutex_unlock(&srv->conf_lock);
+	return conf;
+}
+
+void
+server_conf_release(struct kring_config *conf)
+{
+	if (conf != NULL)
+		g_atomic_rc_box_release_full(conf, config_clear);
+}
+
+static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct kring_config fresh;
+	struct kring_config *fresh = g_atomic_rc_box_new0(struct kring_config);
+	struct kring_config *old;
 	char errbuf[1024];
 
-	if (load_config(opts, &fresh, errbuf, sizeof errbuf) != 0) {
+	if (load_config(opts, fresh, errbuf, sizeof errbuf) != 0) {
 		log_warnx("reload failed, keeping the old configuration: %s",
 		    errbuf);
+		g_atomic_rc_box_release(fresh);
 		return;
 	}
-	if (strcmp(fresh.store, srv->conf.store) != 0 ||
-	    fresh.nlisteners != srv->conf.nlisteners)
+	if (strcmp(fresh->store, srv->conf->store) != 0 ||
+	    fresh->nlisteners != srv->conf->nlisteners)
 		log_warnx("reload: store and listen changes take effect on "
 		    "restart");
-	/* The running listeners keep their own copies of their specs. */
-	config_free(&srv->conf);
+	/* The running listeners keep their own copies of their specs; the
+	 * writer and delivery threads keep the old config while they use
+	 * it (server_conf_acquire). */
+	g_mutex_lock(&srv->conf_lock);
+	old = srv->conf;
 	srv->conf = fresh;
-	log_info("configuration reloaded from %s", srv->conf.path);
+	g_mutex_unlock(&srv->conf_lock);
+	server_conf_release(old);
+	log_info("configuration reloaded from %s", srv->conf->path);
 }
 
 static void
@@ -173,7 +204,7 @@ static void
 on_sigterm(evutil_socket_t sig, short what, void *arg)
 {
 	struct server *srv = arg;
-	struct timeval tv = { srv->conf.limits.shutdown_grace, 0 };
+	struct timeval tv = { srv->conf->limits.shutdown_grace, 0 };
 
 	if (srv->stopping)
 		return;
@@ -207,12 +238,16 @@ server_init(struct server *srv, const struct options *o)
 	char errbuf[1024];
 
 	memset(srv, 0, sizeof *srv);
-	if (load_config(o, &srv->conf, errbuf, sizeof errbuf) != 0)
+	g_mutex_init(&srv->conf_lock);
+	srv->conf = g_atomic_rc_box_new0(struct kring_config);
+	if (load_config(o, srv->conf, errbuf, sizeof errbuf) != 0)
 		errx(EX_CONFIG, "%s", errbuf);
 	srv->config_path = g_strdup(o->config_path);	/* for scheduled runs */
 	srv->sessions = g_hash_table_new(g_int64_hash, g_int64_equal);
 	srv->per_client = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, NULL);
+	srv->member_clients = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, g_free);
 }
 
 static void
@@ -235,14 +270,14 @@ server_run(struct server *srv, const struct options *o)
 	/* The pid file is written while still privileged, after the fork. */
 	if (o->pidfile != NULL)
 		write_pidfile(o->pidfile);
-	if (srv->conf.user != NULL)
-		drop_privileges(srv->conf.user);
-	if (store_open(&srv->store, srv->conf.store, srv->conf.map_size_mb,
+	if (srv->conf->user != NULL)
+		drop_privileges(srv->conf->user);
+	if (store_open(&srv->store, srv->conf->store, srv->conf->map_size_mb,
 	    false, errbuf, sizeof errbuf) != 0) {
 		log_warnx("%s", errbuf);
 		exit(EX_CANTCREAT);
 	}
-	if (staff_key_load(srv->conf.store, true, srv->staff_key, errbuf,
+	if (staff_key_load(srv->conf->store, true, srv->staff_key, errbuf,
 	    sizeof errbuf) == 0)
 		srv->have_staff_key = true;
 	else
@@ -250,6 +285,7 @@ server_run(struct server *srv, const struct options *o)
 	if ((srv->committer = committer_start(srv)) == NULL)
 		errx(EX_OSERR, "cannot start the writer");
 	srv->deliverer = deliverer_start(srv);
+	srv->expander = expander_start(srv);
 	srv->scheduler = scheduler_start(srv);
 	signal(SIGPIPE, SIG_IGN);
 	ev_term = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
@@ -258,13 +294,14 @@ server_run(struct server *srv, const struct options *o)
 	if (!ev_term || !ev_int || !ev_hup || evsignal_add(ev_term, NULL) ||
 	    evsignal_add(ev_int, NULL) || evsignal_add(ev_hup, NULL))
 		errx(EX_OSERR, "cannot set up signal handling");
-	log_info("ready: store %s, %zu communit%s", srv->conf.store,
-	    srv->conf.ncommunities, srv->conf.ncommunities == 1 ? "y" : "ies");
+	log_info("ready: store %s, %zu communit%s", srv->conf->store,
+	    srv->conf->ncommunities, srv->conf->ncommunities == 1 ? "y" : "ies");
 	if (event_base_dispatch(srv->base) < 0)
 		log_warnx("event loop failed");
 	scheduler_stop(srv->scheduler);
-	deliverer_stop(srv->deliverer);
 	committer_stop(srv->committer);
+	expander_stop(srv->expander);
+	deliverer_stop(srv->deliverer);
 	listeners_close(srv);
 	event_free(ev_term);
 	event_free(ev_int);
@@ -280,8 +317,9 @@ server_free(struct server *srv)
 	store_close(&srv->store);
 	g_hash_table_destroy(srv->sessions);
 	g_hash_table_destroy(srv->per_client);
+	g_hash_table_destroy(srv->member_clients);
 	event_base_free(srv->base);
-	config_free(&srv->conf);
+	server_conf_release(srv->conf);
 	g_free(srv->config_path);
 }
 
@@ -296,8 +334,8 @@ main(int argc, char **argv)
 	log_init("kringd", o.foreground || o.check_only);
 	server_init(&srv, &o);
 	if (o.check_only) {
-		printf("%s: configuration OK\n", srv.conf.path);
-		config_free(&srv.conf);
+		printf("%s: configuration OK\n", srv.conf->path);
+		server_conf_release(srv.conf);
 		g_free(srv.config_path);
 		return 0;
 	}

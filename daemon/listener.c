@@ -91,10 +91,10 @@ listener_open(struct server *srv, struct listener *l)
 int
 listeners_open(struct server *srv)
 {
-	for (size_t i = 0; i < srv->conf.nlisteners; i++) {
+	for (size_t i = 0; i < srv->conf->nlisteners; i++) {
 		struct listener *l = &srv->listeners[srv->nlisteners];
 
-		l->spec = srv->conf.listeners[i];
+		l->spec = srv->conf->listeners[i];
 		if (listener_open(srv, l) != 0)
 			return -1;
 		srv->nlisteners++;

@@ -297,7 +297,7 @@ static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct scheduler *sc = arg;
-	struct kring_config *conf = &sc->srv->conf;
+	struct kring_config *conf = sc->srv->conf;
 	int64_t now = kring_now();
 
 	if (sc->srv->stopping)
@@ -374,7 +374,7 @@ scheduler_stop(struct scheduler *sc)
 			j->out = NULL;
 		}
 		if (j->pid > 0)
-			job_wait(j, sc->srv->conf.limits.shutdown_grace);
+			job_wait(j, sc->srv->conf->limits.shutdown_grace);
 	}
 	if (sc->tick != NULL)
 		event_free(sc->tick);

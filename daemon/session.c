@@ -29,6 +29,8 @@ transaction_reset(struct session *s)
 	memset(&s->from, 0, sizeof s->from);
 	g_ptr_array_set_size(s->rcpts, 0);
 	g_ptr_array_set_size(s->rcpt_comms, 0);
+	g_ptr_array_set_size(s->rcpt_cmds, 0);
+	g_ptr_array_set_size(s->rcpt_cmd_comms, 0);
 	if (s->data != NULL) {
 		g_byte_array_unref(s->data);
 		s->data = NULL;
@@ -40,9 +42,9 @@ transaction_reset(struct session *s)
 static bool
 bad_command(struct session *s)
 {
-	if (++s->bad_commands < s->srv->conf.limits.bad_commands)
+	if (++s->bad_commands < s->srv->conf->limits.bad_commands)
 		return false;
-	session_reply(s, "421 4.7.0 %s Error: too many errors", s->srv->conf.hostname);
+	session_reply(s, "421 4.7.0 %s Error: too many errors", s->srv->conf->hostname);
 	log_info("disconnect from %s: too many errors", s->client);
 	session_close(s);
 	return true;
@@ -63,7 +65,7 @@ need_greeting(struct session *s)
 static void
 cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 {
-	const struct limits_conf *l = &s->srv->conf.limits;
+	const struct limits_conf *l = &s->srv->conf->limits;
 
 	if ((s->proto == PROTO_LMTP) != (cmd->verb == SMTP_LHLO)) {
 		session_reply(s, "500 5.5.1 Error: %s is not a command here",
@@ -82,10 +84,10 @@ cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 	s->greeted = true;
 	s->esmtp = esmtp;
 	if (!esmtp) {
-		session_reply(s, "250 %s", s->srv->conf.hostname);
+		session_reply(s, "250 %s", s->srv->conf->hostname);
 		return;
 	}
-	session_reply(s, "250-%s", s->srv->conf.hostname);
+	session_reply(s, "250-%s", s->srv->conf->hostname);
 	session_reply(s, "250-PIPELINING");
 	session_reply(s, "250-SIZE %ld", l->message_size);
 	session_reply(s, "250-8BITMIME");
@@ -101,7 +103,7 @@ cmd_mail(struct session *s, const struct smtp_cmd *cmd)
 	if (need_greeting(s))
 		return;
 	if (s->srv->stopping) {
-		session_reply(s, "421 4.3.2 %s shutting down", s->srv->conf.hostname);
+		session_reply(s, "421 4.3.2 %s shutting down", s->srv->conf->hostname);
 		session_close(s);
 		return;
 	}
@@ -116,7 +118,7 @@ cmd_mail(struct session *s, const struct smtp_cmd *cmd)
 		session_reply(s, "555 5.5.4 Unsupported MAIL parameter");
 	} else if (e != PATH_OK) {
 		session_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
-	} else if (s->from.size > s->srv->conf.limits.message_size) {
+	} else if (s->from.size > s->srv->conf->limits.message_size) {
 		session_reply(s, "552 5.3.4 Message size exceeds fixed limit");
 	} else {
 		s->in_mail = true;
@@ -157,6 +159,28 @@ is_bounce_address(const char *addr)
 	    g_ascii_strncasecmp(plus + 1, "bounce-", 7) == 0;
 }
 
+/* What RCPT ADDR of community C is: a bounce (kept apart), a member
+ * command (carried out, never stored) or a post. */
+static void
+add_rcpt_kind(struct session *s, const struct community_conf *c,
+    const char *addr)
+{
+	struct member_request r;
+	const char *comm = c->name;
+
+	if (is_bounce_address(addr)) {
+		comm = STORE_BOUNCE_COMMUNITY;
+	} else if (member_command_rcpt(c, addr, &r)) {
+		g_ptr_array_add(s->rcpt_comms, NULL);
+		g_ptr_array_add(s->rcpt_cmds, g_memdup2(&r, sizeof r));
+		g_ptr_array_add(s->rcpt_cmd_comms, g_strdup(c->name));
+		return;
+	}
+	g_ptr_array_add(s->rcpt_comms, g_strdup(comm));
+	g_ptr_array_add(s->rcpt_cmds, NULL);
+	g_ptr_array_add(s->rcpt_cmd_comms, NULL);
+}
+
 static void
 cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 {
@@ -181,16 +205,18 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		bad_command(s);
 		return;
 	}
-	if (s->rcpts->len >= (guint)s->srv->conf.limits.recipients) {
+	if (s->rcpts->len >= (guint)s->srv->conf->limits.recipients) {
 		session_reply(s, "452 4.5.3 Error: too many recipients");
 		return;
 	}
-	c = config_match_rcpt(&s->srv->conf, to.addr);
-	if (c == NULL && admin_address(&s->srv->conf, to.addr)) {
+	c = config_match_rcpt(s->srv->conf, to.addr);
+	if (c == NULL && admin_address(s->srv->conf, to.addr)) {
 		/* RFC 5321 4.5.1: postmaster must be accepted; abuse@ too
 		 * (RFC 2142).  Kept for the admin, apart from every post. */
 		g_ptr_array_add(s->rcpts, g_strdup(to.addr));
 		g_ptr_array_add(s->rcpt_comms, g_strdup(STORE_ADMIN_COMMUNITY));
+		g_ptr_array_add(s->rcpt_cmds, NULL);
+		g_ptr_array_add(s->rcpt_cmd_comms, NULL);
 		session_reply(s, "250 2.1.5 Ok");
 		return;
 	}
@@ -201,9 +227,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		return;
 	}
 	g_ptr_array_add(s->rcpts, g_strdup(to.addr));
-	/* Mail to a return path (a bounce, a delay notice) is not a post. */
-	g_ptr_array_add(s->rcpt_comms, g_strdup(is_bounce_address(to.addr) ?
-	    STORE_BOUNCE_COMMUNITY : c->name));
+	add_rcpt_kind(s, c, to.addr);
 	session_reply(s, "250 2.1.5 Ok");
 }
 
@@ -229,7 +253,7 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	s->data = g_byte_array_sized_new(4096);
 	s->prev_crlf = true;
 	s->state = ST_DATA;
-	session_set_timeout(s, s->srv->conf.limits.timeout_data_block);
+	session_set_timeout(s, s->srv->conf->limits.timeout_data_block);
 	session_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
 
@@ -326,7 +350,7 @@ received_header(struct session *s, GByteArray *out)
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
 	line = g_strdup_printf("Received: from %s ([%s])\r\n"
 	    "\tby %s (kringd) with %s id %s%s%s%s;\r\n\t%s\r\n",
-	    s->helo, s->client, s->srv->conf.hostname, with, s->queue_id,
+	    s->helo, s->client, s->srv->conf->hostname, with, s->queue_id,
 	    s->rcpts->len == 1 ? "\r\n\tfor <" : "",
 	    s->rcpts->len == 1 ? (const char *)s->rcpts->pdata[0] : "",
 	    s->rcpts->len == 1 ? ">" : "", date);
@@ -343,7 +367,7 @@ rcpt_communities(struct session *s, size_t *n)
 	*n = 0;
 	for (guint i = 0; i < s->rcpt_comms->len; i++) {
 		const char *c = s->rcpt_comms->pdata[i];
-		bool seen = false;
+		bool seen = c == NULL;	/* a member command: not stored */
 
 		for (size_t j = 0; j < *n; j++)
 			seen = seen || strcmp(out[j], c) == 0;
@@ -372,13 +396,51 @@ reply_all(struct session *s, const char *fmt, ...)
 		session_reply(s, "%s", line);
 }
 
+/* Hand the message to the writer, with its ACTIONS and member commands;
+ * -1 with REASON when the commands are refused. */
+static int
+commit_message(struct session *s, GArray *actions, char *reason, size_t rlen)
+{
+	struct commit_job *job = g_new0(struct commit_job, 1);
+
+	job->actions = actions;
+	if (member_requests_for(s, s->data, job, reason, rlen) != 0) {
+		commit_job_free(job);
+		return -1;
+	}
+	job->conf = server_conf_acquire(s->srv);
+	job->session = s->id;
+	g_strlcpy(job->queue_id, s->queue_id, sizeof job->queue_id);
+	job->raw = g_byte_array_sized_new(s->data->len + 512);
+	received_header(s, job->raw);
+	job->header_len = job->raw->len;
+	g_byte_array_append(job->raw, s->data->data, s->data->len);
+	job->sender = g_strdup(s->from.addr);
+	job->time = kring_now();
+	/* Robots, loops and our own return paths are kept, not sent on. */
+	job->distribute = !is_bounce_address(s->from.addr) &&
+	    !mail_is_robot_or_loop(s->srv->conf, (const char *)s->data->data,
+	    s->data->len);
+	if (!job->distribute)
+		log_info("%s: from a robot or a loop: kept, not distributed",
+		    s->queue_id);
+	job->communities = rcpt_communities(s, &job->ncommunities);
+	job->rc = g_new0(int, job->ncommunities);
+	job->res = g_new0(struct ingest_result, job->ncommunities);
+	g_byte_array_unref(s->data);
+	s->data = NULL;
+	s->state = ST_COMMIT;
+	committer_submit(s->srv->committer, job);
+	return 0;
+}
+
 static void
 data_finished(struct session *s)
 {
-	const struct limits_conf *l = &s->srv->conf.limits;
-	struct commit_job *job;
+	const struct limits_conf *l = &s->srv->conf->limits;
 	GArray *actions;
 	char reason[400];
+	int decision;
 
 	session_set_timeout(s, l->timeout_command);
 	s->state = ST_CMD;
@@ -390,28 +452,21 @@ data_finished(struct session *s)
 		    l->line_length);
 	} else if (s->data->len == 0) {
 		reply_all(s, "554 5.6.0 Error: empty message");
+	} else if ((decision = posting_decide(s, s->data, reason,
+	    sizeof reason)) != POST_ACCEPT) {
+		log_info("%s: refused from=<%s>: %s", s->queue_id, s->from.addr,
+		    reason);
+		reply_all(s, "%s %s", decision == POST_TEMPFAIL ? "451" : "550",
+		    reason);
 	} else if (staff_actions_for(s, s->data, &actions, reason,
 	    sizeof reason) != 0) {
 		reply_all(s, "%s %s", reason[0] == '4' ? "451" : "550", reason);
-	} else {
-		job = g_new0(struct commit_job, 1);
-		job->actions = actions;
-		job->session = s->id;
-		g_strlcpy(job->queue_id, s->queue_id, sizeof job->queue_id);
-		job->raw = g_byte_array_sized_new(s->data->len + 512);
-		received_header(s, job->raw);
-		job->header_len = job->raw->len;
-		g_byte_array_append(job->raw, s->data->data, s->data->len);
-		job->sender = g_strdup(s->from.addr);
-		job->time = kring_now();
-		job->communities = rcpt_communities(s, &job->ncommunities);
-		job->rc = g_new0(int, job->ncommunities);
-		job->res = g_new0(struct ingest_result, job->ncommunities);
-		g_byte_array_unref(s->data);
-		s->data = NULL;
-		s->state = ST_COMMIT;
-		committer_submit(s->srv->committer, job);
+	} else if (commit_message(s, actions, reason, sizeof reason) == 0) {
 		return;
+	} else {
+		log_info("%s: refused from=<%s>: %s", s->queue_id, s->from.addr,
+		    reason);
+		reply_all(s, "450 %s", reason);
 	}
 	transaction_reset(s);
 }
@@ -429,7 +484,7 @@ data_line(struct session *s, const char *line, size_t len)
 		return;
 	}
 	s->prev_crlf = crlf;
-	if (len > (size_t)s->srv->conf.limits.line_length)
+	if (len > (size_t)s->srv->conf->limits.line_length)
 		s->data_line_too_long = true;
 	if (line[0] == '.') {	/* dot-stuffing, RFC 5321 4.5.2 */
 		line++;
@@ -437,7 +492,7 @@ data_line(struct session *s, const char *line, size_t len)
 	}
 	if (s->data_too_big || s->data_line_too_long)
 		return;
-	if (s->data->len + len > (size_t)s->srv->conf.limits.message_size) {
+	if (s->data->len + len > (size_t)s->srv->conf->limits.message_size) {
 		s->data_too_big = true;
 		return;
 	}
@@ -527,7 +582,7 @@ process_command_line(struct session *s, struct evbuffer *in)
 static void
 process_data_line(struct session *s, struct evbuffer *in)
 {
-	size_t max = (size_t)s->srv->conf.limits.line_length;
+	size_t max = (size_t)s->srv->conf->limits.line_length;
 	char *line;
 	size_t len;
 	int r = next_line(s, in, max, &line, &len);
@@ -577,6 +632,8 @@ session_release(struct session *s)
 {
 	g_ptr_array_free(s->rcpts, TRUE);
 	g_ptr_array_free(s->rcpt_comms, TRUE);
+	g_ptr_array_free(s->rcpt_cmds, TRUE);
+	g_ptr_array_free(s->rcpt_cmd_comms, TRUE);
 	if (s->data != NULL)
 		g_byte_array_unref(s->data);
 }
@@ -602,6 +659,8 @@ session_commit_done(struct server *srv, struct commit_job *job)
 		    job->raw->len, (unsigned long long)r->thread,
 		    job->communities[i]);
 	}
+	if (failed == 0)
+		member_requests_log(job);
 	if (s == NULL)
 		return;
 	if (failed == MDB_MAP_FULL || failed == ENOSPC)

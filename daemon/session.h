@@ -43,7 +43,10 @@ struct session {
 	bool in_mail;
 	struct smtp_path from;
 	GPtrArray *rcpts;	/* char *, addresses as given */
-	GPtrArray *rcpt_comms;	/* char *, community of each rcpt */
+	GPtrArray *rcpt_comms;	/* char *, community of each rcpt; NULL for
+				 * a member command */
+	GPtrArray *rcpt_cmds;	/* struct member_request *, or NULL */
+	GPtrArray *rcpt_cmd_comms;	/* char *: the command's community */
 	GByteArray *data;
 	bool data_too_big, data_line_too_long, prev_crlf;
 	char queue_id[24];

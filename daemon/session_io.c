@@ -38,7 +38,7 @@ session_reply(struct session *s, const char *fmt, ...)
 static size_t
 input_bound(const struct session *s)
 {
-	return (size_t)s->srv->conf.limits.line_length + INPUT_SLACK;
+	return (size_t)s->srv->conf->limits.line_length + INPUT_SLACK;
 }
 
 static void
@@ -130,10 +130,10 @@ on_timeout(struct session *s)
 	}
 	if (s->srv->stopping)
 		session_reply(s, "421 4.3.2 %s shutting down",
-		    s->srv->conf.hostname);
+		    s->srv->conf->hostname);
 	else
 		session_reply(s, "421 4.4.2 %s Error: timeout exceeded",
-		    s->srv->conf.hostname);
+		    s->srv->conf->hostname);
 	log_info("timeout after %s from %s",
 	    s->state == ST_DATA ? "DATA" : "command", s->client);
 	session_close(s);
@@ -228,18 +228,18 @@ static void
 session_greet(struct session *s, int from_client)
 {
 	struct server *srv = s->srv;
-	const struct limits_conf *lim = &srv->conf.limits;
+	const struct limits_conf *lim = &srv->conf->limits;
 
 	if (srv->stopping) {
-		session_reply(s, "421 4.3.2 %s shutting down", srv->conf.hostname);
+		session_reply(s, "421 4.3.2 %s shutting down", srv->conf->hostname);
 	} else if (g_hash_table_size(srv->sessions) > (guint)lim->connections) {
 		session_reply(s, "421 4.7.0 %s Error: too many connections",
-		    srv->conf.hostname);
+		    srv->conf->hostname);
 	} else if (from_client >= lim->connections_per_client) {
 		session_reply(s, "421 4.7.0 %s Error: too many connections "
-		    "from %s", srv->conf.hostname, s->client);
+		    "from %s", srv->conf->hostname, s->client);
 	} else {
-		session_reply(s, "220 %s %s kringd", srv->conf.hostname,
+		session_reply(s, "220 %s %s kringd", srv->conf->hostname,
 		    s->proto == PROTO_LMTP ? "LMTP" : "ESMTP");
 		session_flush(s);
 		return;
@@ -259,9 +259,11 @@ session_accept(struct server *srv, struct listener *l, int fd,
 	s->fd = fd;
 	s->proto = l->spec.proto;
 	s->id = ++srv->next_session;
-	s->timeout = srv->conf.limits.timeout_command;
+	s->timeout = srv->conf->limits.timeout_command;
 	s->rcpts = g_ptr_array_new_with_free_func(g_free);
 	s->rcpt_comms = g_ptr_array_new_with_free_func(g_free);
+	s->rcpt_cmds = g_ptr_array_new_with_free_func(g_free);
+	s->rcpt_cmd_comms = g_ptr_array_new_with_free_func(g_free);
 	s->in = evbuffer_new();
 	s->out = evbuffer_new();
 	s->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, s);
@@ -291,7 +293,7 @@ sessions_shutdown(struct server *srv)
 
 		if (s->state == ST_CMD && !s->in_mail) {
 			session_reply(s, "421 4.3.2 %s shutting down",
-			    srv->conf.hostname);
+			    srv->conf->hostname);
 			session_close(s);
 			session_flush(s);
 		}

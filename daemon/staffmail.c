@@ -24,13 +24,13 @@ staff_actions_for(struct session *s, const GByteArray *data, GArray **out,
 
 	for (guint i = 0; i < s->rcpts->len; i++) {
 		const struct community_conf *c =
-		    config_community(&srv->conf, s->rcpt_comms->pdata[i]);
+		    config_community(srv->conf, s->rcpt_comms->pdata[i]);
 		struct staff_action a;
 
 		if (c == NULL || staff_action_parse(s->rcpts->pdata[i], c->name,
 		    &a) != 0)
 			continue;
-		if (staff_action_check(&srv->store, &srv->conf, c,
+		if (staff_action_check(&srv->store, srv->conf, c,
 		    srv->have_staff_key ? srv->staff_key : NULL, &a,
 		    (const char *)data->data, data->len, kring_now(), reason,
 		    rlen) != 0) {

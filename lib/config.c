@@ -24,6 +24,9 @@ static cfg_opt_t limits_opts[] = {
 	CFG_INT("timeout_data_block", 180, CFGF_NONE),
 	CFG_INT("shutdown_grace", 30, CFGF_NONE),
 	CFG_INT("batch_messages", 256, CFGF_NONE),
+	CFG_INT("member_requests_per_address", 5, CFGF_NONE),
+	CFG_INT("member_requests_per_client", 30, CFGF_NONE),
+	CFG_INT("confirm_hours", 72, CFGF_NONE),
 	CFG_END()
 };
 
@@ -54,6 +57,14 @@ static cfg_opt_t community_opts[] = {
 	CFG_STR("description", "", CFGF_NONE),
 	CFG_STR("language", "en", CFGF_NONE),
 	CFG_INT("response_hours", 24, CFGF_NONE),
+	CFG_STR("policy", "open", CFGF_NONE),
+	CFG_BOOL("outside_posts", cfg_false, CFGF_NONE),
+	CFG_STR("reply_to", "author", CFGF_NONE),
+	CFG_STR("dmarc_rewrite", "always", CFGF_NONE),
+	CFG_STR("subject_tag", "", CFGF_NONE),
+	CFG_BOOL("footer", cfg_true, CFGF_NONE),
+	CFG_STR("archive_url", "", CFGF_NONE),
+	CFG_STR("parent", "", CFGF_NONE),
 	CFG_SEC("staff", staff_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 	CFG_END()
 };
@@ -73,6 +84,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR("user", NULL, CFGF_NODEFAULT),
 	CFG_STR("authserv_id", "", CFGF_NONE),
 	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
+	CFG_STR("web_listen", "", CFGF_NONE),
+	CFG_STR("web_url", "", CFGF_NONE),
 	CFG_STR_LIST("templates", "{" KRING_DATADIR "/templates}", CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
 	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
@@ -117,7 +130,9 @@ static const struct {
 	{ "delivery|batch", 1 }, { "delivery|lifetime", 1 },
 	{ "delivery|retry_min", 1 }, { "delivery|retry_max", 1 },
 	{ "delivery|timeout", 1 }, { "community|response_hours", 1 },
-	{ "schedule|retry", 1 },
+	{ "schedule|retry", 1 }, { "limits|member_requests_per_address", 1 },
+	{ "limits|member_requests_per_client", 1 },
+	{ "limits|confirm_hours", 1 },
 };
 
 static int
@@ -175,6 +190,53 @@ validate_tls(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* Options that take one of a few words; libconfuse calls the check as
+ * each is parsed, so the error has its line. */
+static const struct {
+	const char *name;
+	const char *choices[4];	/* NULL-ended */
+} word_options[] = {
+	{ "community|policy", { "open", "closed", NULL } },
+	{ "community|reply_to", { "author", "list", NULL } },
+	{ "community|dmarc_rewrite", { "always", "never", NULL } },
+};
+
+static int
+validate_word(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *name = cfg_opt_name(opt);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++) {
+		const char *const *ch = word_options[i].choices;
+		const char *bar = strrchr(word_options[i].name, '|');
+
+		if (strcmp(bar + 1, name) != 0)
+			continue;
+		for (size_t j = 0; ch[j] != NULL; j++)
+			if (strcmp(ch[j], v) == 0)
+				return 0;
+		cfg_error(cfg, "%s must be \"%s\" or \"%s\", not \"%s\"", name,
+		    ch[0], ch[1], v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+validate_web_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	struct listen_spec spec;
+
+	if (v[0] != '\0' && (listen_spec_parse(v, &spec) != 0 ||
+	    spec.proto != PROTO_SMTP || strchr(v, '/') != NULL)) {
+		cfg_error(cfg, "web_listen: \"%s\" is not host:port", v);
+		return -1;
+	}
+	return 0;
+}
+
 static cfg_t *
 config_parser_new(void)
 {
@@ -187,6 +249,9 @@ config_parser_new(void)
 		cfg_set_validate_func(cfg, number_min[i].name, validate_number);
 	cfg_set_validate_func(cfg, "listen", validate_listen);
 	cfg_set_validate_func(cfg, "delivery|tls", validate_tls);
+	for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++)
+		cfg_set_validate_func(cfg, word_options[i].name, validate_word);
+	cfg_set_validate_func(cfg, "web_listen", validate_web_listen);
 	return cfg;
 }
 
@@ -301,6 +366,15 @@ staff_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	return 0;
 }
 
+/* A string option, NULL when empty. */
+static char *
+opt_string(cfg_t *sec, const char *name)
+{
+	const char *v = cfg_getstr(sec, name);
+
+	return v && *v ? g_strdup(v) : NULL;
+}
+
 /* Split COMMUNITY's address into lower-case local part and domain. */
 static int
 community_fill(struct community_conf *c, cfg_t *sec, const char *path,
@@ -327,6 +401,15 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->description = g_strdup(cfg_getstr(sec, "description"));
 	c->language = g_strdup(cfg_getstr(sec, "language"));
 	c->response_hours = cfg_getint(sec, "response_hours");
+	c->closed = strcmp(cfg_getstr(sec, "policy"), "closed") == 0;
+	c->outside_posts = cfg_getbool(sec, "outside_posts");
+	c->reply_to_list = strcmp(cfg_getstr(sec, "reply_to"), "list") == 0;
+	c->dmarc_rewrite = strcmp(cfg_getstr(sec, "dmarc_rewrite"),
+	    "always") == 0;
+	c->subject_tag = opt_string(sec, "subject_tag");
+	c->footer = cfg_getbool(sec, "footer");
+	c->archive_url = opt_string(sec, "archive_url");
+	c->parent = opt_string(sec, "parent");
 	return staff_fill(c, sec, path, err, errlen);
 }
 
@@ -343,15 +426,11 @@ limits_fill(struct limits_conf *l, cfg_t *sec)
 	l->timeout_data_block = cfg_getint(sec, "timeout_data_block");
 	l->shutdown_grace = cfg_getint(sec, "shutdown_grace");
 	l->batch_messages = cfg_getint(sec, "batch_messages");
-}
-
-/* A string option, NULL when empty. */
-static char *
-opt_string(cfg_t *sec, const char *name)
-{
-	const char *v = cfg_getstr(sec, name);
-
-	return v && *v ? g_strdup(v) : NULL;
+	l->member_requests_per_address = cfg_getint(sec,
+	    "member_requests_per_address");
+	l->member_requests_per_client = cfg_getint(sec,
+	    "member_requests_per_client");
+	l->confirm_hours = cfg_getint(sec, "confirm_hours");
 }
 
 static void
@@ -462,6 +541,32 @@ schedules_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	return 0;
 }
 
+/* Each parent must be another configured community, with no parent of
+ * its own: one level, central and local (a cycle cannot arise). */
+static int
+parents_check(struct kring_config *conf, cfg_t *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		const struct community_conf *c = &conf->communities[i];
+		const struct community_conf *p;
+
+		if (c->parent == NULL)
+			continue;
+		p = config_community(conf, c->parent);
+		if (p == NULL || p == c || p->parent != NULL) {
+			snprintf(err, errlen, "%s:%d: community \"%s\": parent "
+			    "\"%s\" is not %s", path,
+			    cfg_getnsec(cfg, "community", (unsigned)i)->line,
+			    c->name, c->parent, p == NULL ?
+			    "a community here" : p == c ? "another community" :
+			    "a community without a parent");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
 static int
 config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
@@ -474,6 +579,8 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	conf->map_size_mb = cfg_getint(cfg, "map_size_mb");
 	conf->user = g_strdup(cfg_getstr(cfg, "user"));
 	conf->authserv_id = g_strdup(cfg_getstr(cfg, "authserv_id"));
+	conf->web_listen = opt_string(cfg, "web_listen");
+	conf->web_url = opt_string(cfg, "web_url");
 	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
 	delivery_fill(&conf->delivery, cfg_getsec(cfg, "delivery"));
 	n = cfg_size(cfg, "listen");
@@ -509,6 +616,8 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 		if (community_fill(c, sec, path, err, errlen) != 0)
 			return -1;
 	}
+	if (parents_check(conf, cfg, path, err, errlen) != 0)
+		return -1;
 	return schedules_fill(conf, cfg, path, err, errlen);
 }
 
@@ -580,6 +689,8 @@ config_free(struct kring_config *conf)
 	g_free(conf->store);
 	g_free(conf->user);
 	g_free(conf->authserv_id);
+	g_free(conf->web_listen);
+	g_free(conf->web_url);
 	g_free(conf->delivery.relay);
 	g_free(conf->delivery.tls_ca_file);
 	g_free(conf->delivery.user);
@@ -593,6 +704,9 @@ config_free(struct kring_config *conf)
 		g_free(c->domain);
 		g_free(c->description);
 		g_free(c->language);
+		g_free(c->subject_tag);
+		g_free(c->archive_url);
+		g_free(c->parent);
 		for (size_t j = 0; j < c->nstaff; j++) {
 			g_free(c->staff[j].address);
 			g_free(c->staff[j].name);

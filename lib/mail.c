@@ -68,6 +68,27 @@ mail_out_init(struct mail_out *mo, const struct kring_config *conf,
 		g_free(dirs[i]);
 }
 
+char *
+mail_render_one(const struct kring_config *conf, const struct community_conf *c,
+    const char *name, struct tmpl_ctx *ctx, char *err, size_t errlen)
+{
+	char *dirs[KRING_MAX_TEMPLATE_DIRS + 4];
+	struct tmpl_set *set;
+	GString *out = g_string_new(NULL);
+	int rc;
+
+	template_dirs(conf, dirs, G_N_ELEMENTS(dirs));
+	set = tmpl_set_new((const char *const *)dirs);
+	for (size_t i = 0; dirs[i] != NULL; i++)
+		g_free(dirs[i]);
+	tmpl_ctx_set(ctx, "community_name", c->description[0] ?
+	    c->description : c->name);
+	tmpl_ctx_set(ctx, "lang", c->language);
+	rc = tmpl_render(set, c->language, name, ctx, out, err, errlen);
+	tmpl_set_free(set);
+	return g_string_free(out, rc != 0);
+}
+
 void
 mail_out_free(struct mail_out *mo)
 {
@@ -98,7 +119,7 @@ static int
 render_parts(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     GString *parts[3], char *err, size_t errlen)
 {
-	const char *lang = mo->community->language;
+	const char *lang = mo->lang ? mo->lang : mo->community->language;
 	char *names[3] = {
 		g_strconcat(kind, "-subject.txt", NULL),
 		g_strconcat(kind, ".txt", NULL),
@@ -160,17 +181,23 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 	    g_string_new(NULL) };
 	GByteArray *msg = g_byte_array_new();
 	char *list_id = g_strdup_printf("<%s.%s>", c->local, c->domain);
-	struct compose_header list = { "List-Id", list_id };
+	struct compose_header *fields = g_new(struct compose_header,
+	    mo->nheaders + 1);
 	struct compose_msg m = {
 		.from_name = c->description[0] ? c->description : c->name,
 		.from_addr = c->address, .to = to, .nto = nto,
-		.auto_submitted = auto_submitted, .headers = &list,
-		.nheaders = 1, .date = mo->now,
+		.reply_to = mo->reply_to, .auto_submitted = auto_submitted,
+		.headers = fields, .nheaders = mo->nheaders + 1,
+		.date = mo->now,
 	};
 	int rc;
 
+	fields[0].name = "List-Id";
+	fields[0].value = list_id;
+	for (size_t i = 0; i < mo->nheaders; i++)
+		fields[i + 1] = mo->headers[i];
 	tmpl_ctx_set(ctx, "community_name", m.from_name);
-	tmpl_ctx_set(ctx, "lang", c->language);
+	tmpl_ctx_set(ctx, "lang", mo->lang ? mo->lang : c->language);
 	rc = render_parts(mo, kind, ctx, parts, err, errlen);
 	if (rc == 0) {
 		m.subject = parts[0]->str;
@@ -184,6 +211,7 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 		g_string_free(parts[i], TRUE);
 	g_byte_array_unref(msg);
 	g_free(list_id);
+	g_free(fields);
 	return rc;
 }
 

@@ -3,6 +3,7 @@
  * the caller's write transaction; so do the workers' status updates.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib.h>
@@ -116,6 +117,126 @@ outbox_message(const char *raw, size_t len, const char *hostname,
 	return msg;
 }
 
+/* Add DELTA to the references of BODY; at none, remove it. */
+static int
+body_ref(struct store *st, MDB_txn *txn, uint64_t body, int delta)
+{
+	unsigned char kb[8], vb[8];
+	MDB_val k = { 8, kb }, v;
+	uint64_t refs = 0;
+	int rc;
+
+	be64_put(kb, body);
+	rc = mdb_get(txn, st->dbi[DB_OUTBOX_BREF], &k, &v);
+	if (rc == 0 && v.mv_size == 8)
+		refs = be64_get(v.mv_data);
+	else if (rc != MDB_NOTFOUND)
+		return rc == 0 ? MDB_CORRUPTED : rc;
+	if (delta < 0 && refs <= (uint64_t)-delta) {
+		if ((rc = mdb_del(txn, st->dbi[DB_OUTBOX_BREF], &k, NULL)) != 0 &&
+		    rc != MDB_NOTFOUND)
+			return rc;
+		rc = mdb_del(txn, st->dbi[DB_OUTBOX_BODY], &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	be64_put(vb, refs + (uint64_t)(int64_t)delta);
+	v.mv_size = 8;
+	v.mv_data = vb;
+	return mdb_put(txn, st->dbi[DB_OUTBOX_BREF], &k, &v, 0);
+}
+
+int
+outbox_body_add(struct store *st, MDB_txn *txn, uint64_t body,
+    const char *raw, size_t len)
+{
+	GByteArray *msg = crlf_normalize(raw, len);
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v = { msg->len, msg->data };
+	int rc;
+
+	be64_put(kb, body);
+	rc = mdb_put(txn, st->dbi[DB_OUTBOX_BODY], &k, &v, 0);
+	g_byte_array_unref(msg);
+	return rc != 0 ? rc : body_ref(st, txn, body, 1);
+}
+
+int
+outbox_body_unref(struct store *st, MDB_txn *txn, uint64_t body)
+{
+	return body_ref(st, txn, body, -1);
+}
+
+bool
+outbox_body_exists(struct store *st, MDB_txn *txn, uint64_t body)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+
+	be64_put(kb, body);
+	return mdb_get(txn, st->dbi[DB_OUTBOX_BODY], &k, &v) == 0;
+}
+
+GBytes *
+outbox_message_bytes(struct store *st, MDB_txn *txn,
+    const struct outbox_entry *e)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, own, body = { 0, NULL };
+	GByteArray *out;
+
+	be64_put(kb, e->id);
+	if (mdb_get(txn, st->dbi[DB_OUTBOX_RAW], &k, &own) != 0)
+		return NULL;
+	if (e->rec.body == 0)
+		return g_bytes_new(own.mv_data, own.mv_size);
+	be64_put(kb, e->rec.body);
+	if (mdb_get(txn, st->dbi[DB_OUTBOX_BODY], &k, &body) != 0)
+		return NULL;
+	out = g_byte_array_sized_new((guint)(own.mv_size + body.mv_size));
+	g_byte_array_append(out, own.mv_data, (guint)own.mv_size);
+	g_byte_array_append(out, body.mv_data, (guint)body.mv_size);
+	return g_byte_array_free_to_bytes(out);
+}
+
+/* The entry's bytes and its record, due now. */
+static int
+entry_add(struct store *st, MDB_txn *txn, uint64_t id, struct outbox_rec *rec,
+    const char *return_path, const char *message_id, const char *const *rcpts,
+    const guint8 *bytes, size_t len)
+{
+	uint8_t *status = g_new0(uint8_t, rec->nrcpt);
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v = { len, (void *)bytes };
+	int rc;
+
+	rec->size = (uint32_t)len;
+	be64_put(kb, id);
+	if ((rc = mdb_put(txn, st->dbi[DB_OUTBOX_RAW], &k, &v, MDB_APPEND)) == 0 &&
+	    (rc = entry_write(st, txn, id, rec, return_path, message_id, "",
+	    rcpts, status)) == 0)
+		rc = due_set(st, txn, rec->next_attempt, id, true);
+	g_free(status);
+	return rc;
+}
+
+int
+outbox_enqueue_shared(struct store *st, MDB_txn *txn,
+    const char *return_path, const char *rcpt, const char *prefix,
+    size_t plen, uint64_t body, const char *message_id, int64_t now,
+    uint64_t *id)
+{
+	struct outbox_rec rec = { .version = OUTBOX_REC_VERSION,
+	    .state = OUT_QUEUED, .created = now, .next_attempt = now,
+	    .nrcpt = 1, .body = body };
+	int rc;
+
+	if ((rc = store_next_id(st, txn, "next_outbox", id)) != 0 ||
+	    (rc = body_ref(st, txn, body, 1)) != 0)
+		return rc;
+	return entry_add(st, txn, *id, &rec, return_path, message_id, &rcpt,
+	    (const guint8 *)prefix, plen);
+}
+
 int
 outbox_enqueue(struct store *st, MDB_txn *txn, const char *bounce_address,
     const char *hostname, const char *const *rcpts, size_t nrcpt,
@@ -123,11 +244,8 @@ outbox_enqueue(struct store *st, MDB_txn *txn, const char *bounce_address,
 {
 	struct outbox_rec rec = { .version = OUTBOX_REC_VERSION,
 	    .state = OUT_QUEUED, .created = now, .next_attempt = now };
-	uint8_t *status = NULL;
 	char *verp = NULL, *msgid = NULL;
 	GByteArray *msg = NULL;
-	unsigned char kb[8];
-	MDB_val k = { 8, kb }, v;
 	int rc;
 
 	if (nrcpt == 0 || nrcpt > OUTBOX_MAX_RCPTS)
@@ -138,18 +256,8 @@ outbox_enqueue(struct store *st, MDB_txn *txn, const char *bounce_address,
 		return EINVAL;
 	msg = outbox_message(raw, len, hostname, *id, &msgid);
 	rec.nrcpt = (uint32_t)nrcpt;
-	rec.size = msg->len;
-	status = g_new0(uint8_t, nrcpt);
-	be64_put(kb, *id);
-	v.mv_data = msg->data;
-	v.mv_size = msg->len;
-	if ((rc = mdb_put(txn, st->dbi[DB_OUTBOX_RAW], &k, &v, MDB_APPEND)) ||
-	    (rc = entry_write(st, txn, *id, &rec, verp, msgid, "", rcpts,
-	    status)) != 0)
-		goto out;
-	rc = due_set(st, txn, rec.next_attempt, *id, true);
-out:
-	g_free(status);
+	rc = entry_add(st, txn, *id, &rec, verp, msgid, rcpts, msg->data,
+	    msg->len);
 	g_free(verp);
 	g_free(msgid);
 	g_byte_array_unref(msg);
@@ -177,19 +285,29 @@ outbox_get(struct store *st, MDB_txn *txn, uint64_t id, struct outbox_entry *e)
 	char *p, *end;
 	int rc;
 
+	uint32_t version;
+	size_t recsize;
+
 	memset(e, 0, sizeof *e);
 	be64_put(kb, id);
 	if ((rc = mdb_get(txn, st->dbi[DB_OUTBOX], &k, &v)) != 0)
 		return rc;
-	if (v.mv_size < sizeof e->rec)
+	if (v.mv_size < 4)
+		return MDB_CORRUPTED;
+	memcpy(&version, v.mv_data, 4);
+	/* Version 1 is version 2 without its last field, body. */
+	recsize = version == 1 ? offsetof(struct outbox_rec, body) :
+	    sizeof e->rec;
+	if (v.mv_size < recsize || (version != 1 &&
+	    version != OUTBOX_REC_VERSION))
 		return MDB_CORRUPTED;
 	e->id = id;
 	e->blob = g_memdup2(v.mv_data, v.mv_size);
-	memcpy(&e->rec, e->blob, sizeof e->rec);
-	p = (char *)e->blob + sizeof e->rec;
+	memcpy(&e->rec, e->blob, recsize);
+	e->rec.version = OUTBOX_REC_VERSION;
+	p = (char *)e->blob + recsize;
 	end = (char *)e->blob + v.mv_size;
-	if (e->rec.version != OUTBOX_REC_VERSION ||
-	    e->rec.nrcpt > OUTBOX_MAX_RCPTS ||
+	if (e->rec.nrcpt > OUTBOX_MAX_RCPTS ||
 	    !take_string(&p, end, &e->return_path) ||
 	    !take_string(&p, end, &e->message_id) ||
 	    !take_string(&p, end, &e->last_error))
@@ -232,6 +350,8 @@ outbox_drop(struct store *st, MDB_txn *txn, uint64_t id)
 	if ((rc = due_set(st, txn, e.rec.next_attempt, id, false)) == 0 &&
 	    (rc = mdb_del(txn, st->dbi[DB_OUTBOX], &k, NULL)) == 0)
 		rc = mdb_del(txn, st->dbi[DB_OUTBOX_RAW], &k, NULL);
+	if (rc == 0 && e.rec.body != 0)
+		rc = body_ref(st, txn, e.rec.body, -1);
 	outbox_entry_release(&e);
 	return rc;
 }

@@ -34,6 +34,10 @@ static const struct {
 	[DB_TOPIC] = { "topic", 0 },
 	[DB_MEMBER] = { "member", 0 },
 	[DB_LEDGER] = { "ledger", 0 },
+	[DB_MEMBER_ID] = { "member_id", 0 },
+	[DB_FANOUT] = { "fanout", 0 },
+	[DB_OUTBOX_BODY] = { "outbox_body", 0 },
+	[DB_OUTBOX_BREF] = { "outbox_bref", 0 },
 };
 
 void

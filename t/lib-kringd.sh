@@ -12,13 +12,14 @@
 
 # Write kring.conf with communities "kring" (kring@example.org) and
 # "bank" (leden@bank.example); extra lines (limits etc.) from stdin if
-# a "-" argument is given.
+# a "-" argument is given.  Both take posts from anyone, since most
+# tests are about SMTP and storing, not membership (t08xx tests that).
 kringd_config() {
 	{
 		echo 'hostname = "kring.test"'
 		echo 'store = "store"'
-		echo 'community "kring" { address = "kring@example.org" }'
-		echo 'community "bank" { address = "leden@bank.example" }'
+		echo 'community "kring" { address = "kring@example.org" outside_posts = true }'
+		echo 'community "bank" { address = "leden@bank.example" outside_posts = true }'
 		if [ "$1" = "-" ]; then cat; fi
 	} >kring.conf
 }

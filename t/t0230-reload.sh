@@ -95,7 +95,7 @@ test_expect_success 'a syntax error on SIGHUP is refused the same way' '
 
 test_expect_success 'a new community and hostname after SIGHUP' '
 	kringd_config - <<-\EOF &&
-	community "club" { address = "club@example.com" }
+	community "club" { address = "club@example.com" outside_posts = true }
 	EOF
 	sed "s/kring\.test/kring2.test/" kring.conf >kring.conf.new &&
 	mv kring.conf.new kring.conf &&

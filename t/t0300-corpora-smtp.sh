@@ -120,7 +120,7 @@ test_expect_success 'the same files over LMTP to two communities: one reply per 
 	{
 		printf "< 220\n> LHLO corpus.test\n< 250\n"
 		while read f; do
-			printf ">raw MAIL FROM:<corpus@example.net>\\\\r\\\\nRCPT TO:<kring+lmtp@example.org>\\\\r\\\\nRCPT TO:<leden@bank.example>\\\\r\\\\nDATA\\\\r\\\\n\n"
+			printf ">raw MAIL FROM:<corpus@example.net>\\\\r\\\\nRCPT TO:<KRING@example.org>\\\\r\\\\nRCPT TO:<leden@bank.example>\\\\r\\\\nDATA\\\\r\\\\n\n"
 			printf "<< 250 250 250 354\n>data %s\n<< 250|5xx 250|5xx\n" "$f"
 		done <files
 		printf "> QUIT\n< 221\n"

@@ -12,6 +12,7 @@ store = "store"
 community "bank" {
 	address = "leden@bank.example"
 	description = "Bank members"
+	outside_posts = true	# members by mail: t08xx
 	staff "Mia@Bank.Example" {
 		name = "Mia Manager"
 		roles = { "manager" }

@@ -18,6 +18,7 @@ write_config() {
 	authserv_id = "mx.bank.example"
 	community "kring" {
 		address = "kring@example.org"
+		outside_posts = true	# members by mail: t08xx
 		staff "bob@bank.example" {
 			name = "Bob Jansen"
 			roles = {"owner"}
@@ -155,10 +156,11 @@ test_expect_success 'a token is for one action only' '
 	data_reply | grep "^550 5.7.1 not authenticated"
 '
 
-test_expect_success 'a plain sub-address is no action: stored as a post' '
+test_expect_success 'a sub-address that is no staff action is a member command: taken, not stored' '
 	mail m1@example.net kring+anything@example.org "Hello" "Just a post." &&
 	data_reply | grep "^250 " &&
-	kring stats -c kring.conf --json | grep "\"messages\":4"
+	kring stats -c kring.conf --json | grep "\"messages\":3" &&
+	grep "member help from=<m1@example.net>" kringd.log
 '
 
 test_expect_success 'kring token refuses what it cannot sign' '

@@ -15,6 +15,7 @@
 #include "kring/author.h"
 #include "kring/excerpt.h"
 #include "kring/ledger.h"
+#include "kring/member.h"
 #include "kring/msginfo.h"
 #include "kring/stafftool.h"
 #include "kring/topic.h"
@@ -69,7 +70,9 @@ fill_own_posts(struct feedback *fb, GPtrArray *posts, const char *addr,
 		    fb->run.txn, p->msg, &raw) != 0)
 			continue;
 		if (name == NULL)
-			name = msg_author_name(raw.mv_data, raw.mv_size);
+			name = member_greeting_name(&fb->run.cli.st,
+			    fb->run.txn, fb->run.comm_id, addr, raw.mv_data,
+			    raw.mv_size);
 		item = tmpl_ctx_add_item(ctx, "posts");
 		period_date(p->time, date, sizeof date);
 		tmpl_ctx_set(item, "subject", p->subject);

@@ -15,7 +15,6 @@
 #include "kring/member.h"
 #include "kring/util.h"
 
-#define MEMBER_ADDR_MAX 254	/* RFC 5321 4.5.3.1.3, less the <> */
 
 /* The settings, each a yes/no flag of struct member_rec. */
 static const struct setting {
@@ -107,14 +106,14 @@ member_posts(struct cli *cli, MDB_txn *txn, uint32_t comm, const char *addr)
 /* One member as a line of text or JSON.  REC NULL: no record. */
 static void
 print_member(struct cli *cli, const char *community, const char *addr,
-    const struct member_rec *rec, uint64_t posts)
+    const struct member *rec, uint64_t posts)
 {
-	struct member_rec none = { 0 };
+	struct member none = { 0 };
 	GString *out = g_string_new(NULL);
 	char changed[32] = "never";
 
-	if (rec != NULL && rec->changed != 0)
-		time_iso(rec->changed, changed, sizeof changed);
+	if (rec != NULL && rec->rec.changed != 0)
+		time_iso(rec->rec.changed, changed, sizeof changed);
 	if (rec == NULL)
 		rec = &none;
 	if (cli->json) {
@@ -124,9 +123,9 @@ print_member(struct cli *cli, const char *community, const char *addr,
 		json_string(out, community, strlen(community));
 		for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
 			g_string_append_printf(out, ",\"%s\":%s",
-			    settings[i].name, rec->flags & settings[i].no_flag ?
+			    settings[i].name, rec->rec.flags & settings[i].no_flag ?
 			    "false" : "true");
-		if (rec->changed != 0) {
+		if (rec->rec.changed != 0) {
 			g_string_append(out, ",\"changed\":");
 			json_string(out, changed, strlen(changed));
 		} else
@@ -137,7 +136,7 @@ print_member(struct cli *cli, const char *community, const char *addr,
 		g_string_append(out, addr);
 		for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
 			g_string_append_printf(out, "  %s=%s", settings[i].name,
-			    rec->flags & settings[i].no_flag ? "no" : "yes");
+			    rec->rec.flags & settings[i].no_flag ? "no" : "yes");
 		g_string_append_printf(out, "  posts=%llu  changed %s\n",
 		    (unsigned long long)posts, changed);
 	}
@@ -146,7 +145,7 @@ print_member(struct cli *cli, const char *community, const char *addr,
 
 /* Apply "NAME=VALUE" to *REC, or exit. */
 static void
-apply_setting(const char *arg, struct member_rec *rec)
+apply_setting(const char *arg, struct member *rec)
 {
 	const char *eq = strchr(arg, '=');
 	size_t i = 0;
@@ -161,9 +160,9 @@ apply_setting(const char *arg, struct member_rec *rec)
 		errx(EX_USAGE, "%.*s: no such setting (thanks)", (int)(eq - arg),
 		    arg);
 	if (strcmp(eq + 1, "no") == 0)
-		rec->flags |= settings[i].no_flag;
+		rec->rec.flags |= settings[i].no_flag;
 	else if (strcmp(eq + 1, "yes") == 0)
-		rec->flags &= ~settings[i].no_flag;
+		rec->rec.flags &= ~settings[i].no_flag;
 	else
 		errx(EX_USAGE, "%s: %s is yes or no", arg, settings[i].name);
 }
@@ -171,7 +170,7 @@ apply_setting(const char *arg, struct member_rec *rec)
 static void
 cmd_set(struct cli *cli, int nargs, char **args)
 {
-	struct member_rec rec = { 0 };
+	struct member rec = { 0 };
 	char name[256], *addr;
 	MDB_txn *txn;
 	uint32_t comm;
@@ -195,7 +194,7 @@ cmd_set(struct cli *cli, int nargs, char **args)
 		    mdb_strerror(rc));
 	for (int i = 1; i < nargs; i++)
 		apply_setting(args[i], &rec);
-	rec.changed = kring_now();
+	rec.rec.changed = kring_now();
 	posts = member_posts(cli, txn, comm, addr);
 	if ((rc = member_put(&cli->st, txn, comm, addr, &rec)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0)
@@ -209,7 +208,7 @@ cmd_set(struct cli *cli, int nargs, char **args)
 static void
 cmd_show(struct cli *cli, int nargs, char **args)
 {
-	struct member_rec rec;
+	struct member rec;
 	char name[256], *addr;
 	MDB_txn *txn;
 	uint32_t comm;
@@ -257,7 +256,7 @@ cmd_list(struct cli *cli, int nargs, char **args)
 		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct member_rec rec;
+		struct member rec;
 		char *addr;
 		int grc;
 

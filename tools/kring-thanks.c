@@ -109,10 +109,12 @@ record(struct thanks *th, const char *kind, const char *addr,
 static bool
 opted_out(struct thanks *th, const char *addr)
 {
-	struct member_rec m;
+	struct member m;
 
+	/* Someone who left asked for no more mail from the community. */
 	return member_get(&th->run.cli.st, th->run.txn, th->run.comm_id, addr,
-	    &m) == 0 && (m.flags & MEMBER_NO_THANKS);
+	    &m) == 0 && ((m.rec.flags & MEMBER_NO_THANKS) ||
+	    m.rec.state == MEMBER_LEFT);
 }
 
 /* Topics and outcomes of the member's new posts, each once. */
@@ -149,15 +151,17 @@ fill_topics(struct thanks *th, const char *addr, GPtrArray *posts,
 	g_hash_table_unref(named);
 }
 
-/* The greeting name: the From display name of the member's first post. */
+/* The greeting name: the name the member set for themselves, else the
+ * From display name of their first post. */
 static char *
-greeting_name(struct thanks *th, const struct post *p)
+greeting_name(struct thanks *th, const char *addr, const struct post *p)
 {
-	MDB_val raw;
+	MDB_val raw = { 0, NULL };
 
 	if (store_raw_get(&th->run.cli.st, th->run.txn, p->msg, &raw) != 0)
-		return g_strdup("");
-	return msg_author_name(raw.mv_data, raw.mv_size);
+		raw.mv_data = NULL;
+	return member_greeting_name(&th->run.cli.st, th->run.txn,
+	    th->run.comm_id, addr, raw.mv_data, raw.mv_size);
 }
 
 /* One note to ADDR for POSTS (theirs in the period). */
@@ -183,7 +187,7 @@ thank_member(struct thanks *th, const char *addr, GPtrArray *posts)
 		return;
 	}
 	ctx = tmpl_ctx_new();
-	name = greeting_name(th, fresh->pdata[0]);
+	name = greeting_name(th, addr, fresh->pdata[0]);
 	tmpl_ctx_set(ctx, "greeting_name", name);
 	tmpl_ctx_set(ctx, "period_from", th->run.period.since_text);
 	tmpl_ctx_set(ctx, "period_until", th->run.period.until_text);

@@ -15,6 +15,9 @@
  * msginfo_global_init() first.  g_free the result. */
 char *msg_author_name(const char *raw, size_t len);
 
+/* The first From address of RAW in lower case, "" when none.  g_free. */
+char *msg_author_address(const char *raw, size_t len);
+
 /* "Name (address)" of the author of stored message MSG, or ADDR alone
  * when the message gives no name.  g_free. */
 char *author_label(struct store *st, MDB_txn *txn, uint64_t msg,

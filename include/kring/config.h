@@ -42,6 +42,14 @@ struct community_conf {
 	char *description;	/* also the display name of its mail */
 	char *language;	/* of its mail: a folder of the templates */
 	long response_hours;	/* the promise: member posts answered within */
+	bool closed;		/* policy "closed": staff admit who joins */
+	bool outside_posts;	/* non-members may post */
+	bool reply_to_list;	/* reply_to "list": else to the author */
+	bool dmarc_rewrite;	/* From becomes "Name via Community" */
+	char *subject_tag;	/* "[Kring]" before each subject, or NULL */
+	bool footer;		/* the list footer under each post */
+	char *archive_url;	/* for List-Archive, or NULL */
+	char *parent;		/* name of the central community, or NULL */
 	struct staff_conf *staff;
 	size_t nstaff;
 };
@@ -57,6 +65,11 @@ struct limits_conf {
 	long timeout_data_block;
 	long shutdown_grace;	/* seconds SIGTERM waits for DATA in flight */
 	long batch_messages;	/* most messages in one group commit */
+	/* Member commands (join, leave...) answered per address a day, and
+	 * taken per client IP an hour: no mail cannon. */
+	long member_requests_per_address;
+	long member_requests_per_client;
+	long confirm_hours;	/* how long a confirm address works */
 };
 
 struct delivery_conf {
@@ -94,6 +107,8 @@ struct kring_config {
 	/* The authserv-id of our MTA's Authentication-Results fields, the
 	 * only ones trusted for staff actions by mail; "" trusts none. */
 	char *authserv_id;
+	char *web_listen;	/* host:port of the one-click HTTP, or NULL */
+	char *web_url;		/* its public base (https://...), or NULL */
 	/* Template folders, searched in order (an admin's before the shipped
 	 * one); relative paths are taken from the config file's folder. */
 	char *template_dirs[KRING_MAX_TEMPLATE_DIRS + 1];	/* NULL-ended */

@@ -28,6 +28,12 @@ struct mail_out {
 	GByteArray *preview;	/* the mbox stream when previewing */
 	int64_t now;
 	size_t count;		/* messages made */
+	/* For the next messages, when set: the language (else the
+	 * community's), a Reply-To, and more header fields. */
+	const char *lang;
+	const struct compose_addr *reply_to;
+	const struct compose_header *headers;
+	size_t nheaders;
 };
 
 /*
@@ -49,6 +55,12 @@ void mail_out_free(struct mail_out *mo);
  */
 int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
+    char *err, size_t errlen);
+
+/* Render the one template NAME (e.g. "list-footer.txt") of community
+ * C's language with CTX into a new string, or NULL with ERR set. */
+char *mail_render_one(const struct kring_config *conf,
+    const struct community_conf *c, const char *name, struct tmpl_ctx *ctx,
     char *err, size_t errlen);
 
 /* Set TEXT_NAME and HTML_NAME in CTX from Markdown MD (NULL or "":

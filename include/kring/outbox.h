@@ -15,9 +15,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <glib.h>
 #include "kring/store.h"
 
-#define OUTBOX_REC_VERSION 1
+#define OUTBOX_REC_VERSION 2	/* 1: the same without body */
 #define OUTBOX_MAX_RCPTS 1000	/* per message; more: enqueue more copies */
 
 enum outbox_state {
@@ -42,6 +43,10 @@ struct outbox_rec {
 	uint32_t nrcpt;
 	uint32_t size;		/* bytes in DB_OUTBOX_RAW */
 	uint32_t pad;
+	/* 0, or a shared body (DB_OUTBOX_BODY): the message is then the
+	 * bytes of DB_OUTBOX_RAW (the recipient's own header fields), then
+	 * the body's. */
+	uint64_t body;
 };
 
 /* One entry as read: strings point into a copy owned by the entry. */
@@ -67,6 +72,33 @@ struct outbox_entry {
 int outbox_enqueue(struct store *st, MDB_txn *txn, const char *bounce_address,
     const char *hostname, const char *const *rcpts, size_t nrcpt,
     const char *raw, size_t len, int64_t now, uint64_t *id);
+
+/*
+ * A list copy sent to many, stored once: the fan-out adds it as body
+ * BODY (a post's message id) holding one reference itself, each entry
+ * enqueued with outbox_enqueue_shared holds one more, and the bytes go
+ * when the last reference is dropped (outbox_body_unref).
+ */
+int outbox_body_add(struct store *st, MDB_txn *txn, uint64_t body,
+    const char *raw, size_t len);
+int outbox_body_unref(struct store *st, MDB_txn *txn, uint64_t body);
+/* True when BODY is stored. */
+bool outbox_body_exists(struct store *st, MDB_txn *txn, uint64_t body);
+
+/*
+ * Enqueue shared BODY to RCPT, after the header fields PREFIX (PLEN
+ * bytes, CRLF line ends) that are the recipient's own, with RETURN_PATH
+ * as it is.  MESSAGE_ID is the body's (without <>).
+ */
+int outbox_enqueue_shared(struct store *st, MDB_txn *txn,
+    const char *return_path, const char *rcpt, const char *prefix,
+    size_t plen, uint64_t body, const char *message_id, int64_t now,
+    uint64_t *id);
+
+/* The bytes to send for entry E: its own, then its body's (g_bytes_unref),
+ * or NULL when they are gone. */
+GBytes *outbox_message_bytes(struct store *st, MDB_txn *txn,
+    const struct outbox_entry *e);
 
 /* Read entry ID into *E (free with outbox_entry_release). */
 int outbox_get(struct store *st, MDB_txn *txn, uint64_t id,

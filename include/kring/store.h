@@ -22,6 +22,11 @@
  *                entries still to be tried are in it
  *   topic        u64 topic id -> struct topic_rec, then strings (topic.h)
  *   member       u32 community, address -> struct member_rec, then name
+ *   member_id    u64 member id -> u32 community, address (member.h)
+ *   fanout       u64 post msg id -> struct fanout_rec, then community
+ *                ids and the cursor (fanout.h)
+ *   outbox_body  u64 body id -> the list copy of a post, CRLF (outbox.h)
+ *   outbox_bref  u64 body id -> u64 outbox entries (and fan-out) using it
  *   ledger       what was done once: a key of NUL-joined parts
  *                (ledger.h) -> i64 when
  *
@@ -55,7 +60,8 @@ enum store_db {
 	DB_META, DB_COMMUNITY, DB_RAW, DB_MSG, DB_NODE, DB_CHILD, DB_THREAD,
 	DB_THREAD_NODE, DB_THREAD_PART, DB_SUBJECT, DB_SENDER, DB_COUNTS,
 	DB_BY_TIME, DB_OUTBOX, DB_OUTBOX_RAW, DB_OUTBOX_DUE, DB_TOPIC,
-	DB_MEMBER, DB_LEDGER, DB__COUNT
+	DB_MEMBER, DB_LEDGER, DB_MEMBER_ID, DB_FANOUT, DB_OUTBOX_BODY,
+	DB_OUTBOX_BREF, DB__COUNT
 };
 
 struct store {

@@ -1,0 +1,53 @@
+/*
+ * membercmd.h: what a member asks by mailing a sub-address of the
+ * community address (community+DETAIL@domain):
+ *
+ *   subscribe, join, aanmelden        join (a confirmation is sent)
+ *   unsubscribe, leave, afmelden      leave (likewise)
+ *   help, hulp                        the commands
+ *   settings, instellingen            the member's settings
+ *   each, digest, nomail              how the posts come
+ *   name, naam                        the Subject becomes their name
+ *   lang-en, lang-nl, taal-en, taal-nl  the language of their mail
+ *   confirm-TOKEN                     carry out what TOKEN proves
+ *
+ * in any case.  Anything else is answered with the help.  The session
+ * leaves return paths (bounce-...) and staff actions (staffaction.h) out
+ * before it asks here.
+ */
+#ifndef KRING_MEMBERCMD_H
+#define KRING_MEMBERCMD_H
+
+#include <stddef.h>
+#include "kring/membertoken.h"
+
+enum member_cmd {
+	MCMD_HELP = 1, MCMD_SUBSCRIBE, MCMD_UNSUBSCRIBE, MCMD_SETTINGS,
+	MCMD_MODE, MCMD_NAME, MCMD_LANG, MCMD_CONFIRM,
+};
+
+#define MEMBER_CMD_UNKNOWN_MAX 40	/* bytes of an unknown command kept */
+
+struct member_request {
+	enum member_cmd cmd;
+	int mode;		/* MCMD_MODE: enum member_mode */
+	/* MCMD_LANG: the language asked for; otherwise "nl" when the
+	 * command was Dutch, "" when it says nothing of a language. */
+	char lang[8];
+	/* MCMD_CONFIRM: the token in lower case; "" when it was too long to
+	 * be one (it is then malformed). */
+	char token[MEMBER_TOKEN_MAX];
+	/* MCMD_HELP for a command not understood: it, printable ASCII only
+	 * ('?' for other bytes), cut at MEMBER_CMD_UNKNOWN_MAX; else "". */
+	char unknown[MEMBER_CMD_UNKNOWN_MAX + 1];
+};
+
+/* Parse DETAIL (LEN bytes: the part between '+' and '@') into *R.  Never
+ * fails: what is not understood is MCMD_HELP with R->unknown set. */
+void member_request_parse(const char *detail, size_t len,
+    struct member_request *r);
+
+/* The command's name, for logs. */
+const char *member_cmd_name(enum member_cmd cmd);
+
+#endif

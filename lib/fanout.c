@@ -1,0 +1,340 @@
+/*
+ * fanout.c: a post expanded into one outbox entry per member, a batch at
+ * a time (fanout.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "kring/fanout.h"
+#include "kring/listcopy.h"
+#include "kring/log.h"
+#include "kring/mail.h"
+#include "kring/member.h"
+#include "kring/membertoken.h"
+#include "kring/outbox.h"
+
+#define UNSUBSCRIBE_TOKEN_DAYS 365	/* a one-click link works this long */
+
+/* A fan-out record as read. */
+struct fanout {
+	uint64_t post;
+	struct fanout_rec rec;
+	uint32_t comm[FANOUT_MAX_COMMUNITIES];
+	char cursor[MEMBER_ADDR_MAX + 1];
+};
+
+static int
+fanout_write(struct store *st, MDB_txn *txn, const struct fanout *f)
+{
+	GByteArray *b = g_byte_array_new();
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	int rc;
+
+	g_byte_array_append(b, (const guint8 *)&f->rec, sizeof f->rec);
+	for (uint32_t i = 0; i < f->rec.ncomm; i++) {
+		unsigned char cb[4];
+
+		be32_put(cb, f->comm[i]);
+		g_byte_array_append(b, cb, 4);
+	}
+	g_byte_array_append(b, (const guint8 *)f->cursor, strlen(f->cursor));
+	be64_put(kb, f->post);
+	v.mv_size = b->len;
+	v.mv_data = b->data;
+	rc = mdb_put(txn, st->dbi[DB_FANOUT], &k, &v, 0);
+	g_byte_array_unref(b);
+	return rc;
+}
+
+static int
+fanout_decode(const MDB_val *k, const MDB_val *v, struct fanout *f)
+{
+	const unsigned char *p = v->mv_data;
+	size_t ids, rest;
+
+	memset(f, 0, sizeof *f);
+	if (k->mv_size != 8 || v->mv_size < sizeof f->rec)
+		return MDB_CORRUPTED;
+	f->post = be64_get(k->mv_data);
+	memcpy(&f->rec, p, sizeof f->rec);
+	ids = (size_t)f->rec.ncomm * 4;
+	if (f->rec.version != FANOUT_REC_VERSION || f->rec.ncomm == 0 ||
+	    f->rec.ncomm > FANOUT_MAX_COMMUNITIES ||
+	    v->mv_size < sizeof f->rec + ids)
+		return MDB_CORRUPTED;
+	for (uint32_t i = 0; i < f->rec.ncomm; i++)
+		f->comm[i] = be32_get(p + sizeof f->rec + 4 * i);
+	rest = v->mv_size - sizeof f->rec - ids;
+	if (rest > MEMBER_ADDR_MAX)
+		return MDB_CORRUPTED;
+	memcpy(f->cursor, p + sizeof f->rec + ids, rest);
+	f->cursor[rest] = '\0';
+	return 0;
+}
+
+int
+fanout_add(struct store *st, MDB_txn *txn, const struct kring_config *conf,
+    const char *community, uint64_t msg, int64_t now)
+{
+	struct fanout f = { .post = msg, .rec = { .version = FANOUT_REC_VERSION,
+	    .created = now } };
+	int rc;
+
+	if ((rc = store_community_id(st, txn, community, true, &f.comm[0])) != 0)
+		return rc;
+	f.rec.ncomm = 1;
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		const struct community_conf *c = &conf->communities[i];
+
+		if (c->parent == NULL || strcmp(c->parent, community) != 0)
+			continue;
+		rc = store_community_id(st, txn, c->name, true,
+		    &f.comm[f.rec.ncomm]);
+		if (rc != 0)
+			return rc;
+		f.rec.ncomm++;
+	}
+	return fanout_write(st, txn, &f);
+}
+
+bool
+fanout_pending(struct store *st, MDB_txn *txn)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	bool any;
+
+	if (mdb_cursor_open(txn, st->dbi[DB_FANOUT], &cur) != 0)
+		return false;
+	any = mdb_cursor_get(cur, &k, &v, MDB_FIRST) == 0;
+	mdb_cursor_close(cur);
+	return any;
+}
+
+/* The configured community of store id ID, or NULL. */
+static const struct community_conf *
+community_of(struct store *st, MDB_txn *txn, const struct kring_config *conf,
+    uint32_t id)
+{
+	char name[256];
+
+	if (store_community_name(st, txn, id, name, sizeof name) != 0)
+		return NULL;
+	return config_community(conf, name);
+}
+
+/* The list footer of C, or NULL (a missing or broken template: logged,
+ * and the posts go without). */
+static char *
+list_footer(const struct kring_config *conf, const struct community_conf *c)
+{
+	struct tmpl_ctx *ctx = tmpl_ctx_new();
+	char err[256], *cmd, *text;
+
+	tmpl_ctx_set(ctx, "list_address", c->address);
+	cmd = g_strdup_printf("%s+unsubscribe@%s", c->local, c->domain);
+	tmpl_ctx_set(ctx, "cmd_unsubscribe", cmd);
+	g_free(cmd);
+	cmd = g_strdup_printf("%s+help@%s", c->local, c->domain);
+	tmpl_ctx_set(ctx, "cmd_help", cmd);
+	g_free(cmd);
+	cmd = g_strdup_printf("%s+settings@%s", c->local, c->domain);
+	tmpl_ctx_set(ctx, "cmd_settings", cmd);
+	g_free(cmd);
+	if (c->archive_url != NULL)
+		tmpl_ctx_set(ctx, "archive_url", c->archive_url);
+	text = mail_render_one(conf, c, "list-footer.txt", ctx, err, sizeof err);
+	if (text == NULL)
+		log_warnx("community %s: no list footer: %s", c->name, err);
+	tmpl_ctx_free(ctx);
+	return text;
+}
+
+/* The post's list copy, stored as the shared body, once. */
+static int
+make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
+    const struct community_conf *c, uint64_t post)
+{
+	char *footer = c->footer ? list_footer(fx->conf, c) : NULL;
+	GByteArray *copy;
+	MDB_val raw;
+	int rc;
+
+	if ((rc = store_raw_get(st, txn, post, &raw)) != 0) {
+		g_free(footer);
+		return rc;
+	}
+	copy = listcopy_make(c, raw.mv_data, raw.mv_size, footer);
+	rc = outbox_body_add(st, txn, post, (const char *)copy->data, copy->len);
+	g_byte_array_unref(copy);
+	g_free(footer);
+	return rc;
+}
+
+/* One walk through one community's members. */
+struct walk {
+	struct store *st;
+	MDB_txn *txn;
+	const struct fanout_ctx *fx;
+	struct fanout *f;
+	const struct community_conf *post_c;	/* the post's community */
+	const struct community_conf *c;		/* the members' */
+	const char *author;
+	const char *message_id;
+	size_t max, did;
+	int rc;
+};
+
+/* The member's own fields: how they leave with one click. */
+static GString *
+member_fields(const struct walk *w, const char *address)
+{
+	const struct community_conf *c = w->c;
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "List-Unsubscribe: <mailto:%s+unsubscribe@%s>",
+	    c->local, c->domain);
+	if (w->fx->conf->web_url != NULL && w->fx->key != NULL) {
+		char *token = member_token_make(w->fx->key, MACT_UNSUBSCRIBE,
+		    c->name, address, w->fx->now +
+		    (int64_t)UNSUBSCRIBE_TOKEN_DAYS * 86400);
+		char *name = g_uri_escape_string(c->name, NULL, FALSE);
+		char *who = g_uri_escape_string(address, NULL, FALSE);
+
+		g_string_append_printf(s, ",\r\n <%s/u/%s/%s/%s>\r\n"
+		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		    w->fx->conf->web_url, name, who, token);
+		g_free(token);
+		g_free(name);
+		g_free(who);
+	} else
+		g_string_append(s, "\r\n");
+	return s;
+}
+
+/* True when ADDRESS had the post from an earlier community of the walk. */
+static bool
+had_it(const struct walk *w, const char *address)
+{
+	for (uint32_t i = 0; i < w->f->rec.index; i++)
+		if (member_is_active(w->st, w->txn, w->f->comm[i], address, NULL))
+			return true;
+	return false;
+}
+
+static int
+walk_member(const char *address, const struct member *m, void *arg)
+{
+	struct walk *w = arg;
+	GString *own;
+	char *rp;
+	uint64_t id;
+
+	if (w->did >= w->max)
+		return 1;	/* the batch is full: stop before this one */
+	g_strlcpy(w->f->cursor, address, sizeof w->f->cursor);
+	if (m->rec.state != MEMBER_ACTIVE || m->rec.mode != MODE_EACH ||
+	    (strcmp(address, w->author) == 0 &&
+	    !(m->rec.flags & MEMBER_OWN_POSTS)) || had_it(w, address))
+		return 0;
+	own = member_fields(w, address);
+	rp = g_strdup_printf("%s+bounce-m%llu-%llu@%s", w->post_c->local,
+	    (unsigned long long)m->rec.id, (unsigned long long)w->f->post,
+	    w->post_c->domain);
+	w->rc = outbox_enqueue_shared(w->st, w->txn, rp, address, own->str,
+	    own->len, w->f->post, w->message_id, w->fx->now, &id);
+	g_free(rp);
+	g_string_free(own, TRUE);
+	if (w->rc != 0)
+		return 2;
+	w->did++;
+	w->f->rec.enqueued++;
+	return 0;
+}
+
+/* The fan-out F is over: its record and its hold on the body go. */
+static int
+fanout_finish(struct store *st, MDB_txn *txn, const struct fanout *f)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb };
+	int rc;
+
+	be64_put(kb, f->post);
+	if ((rc = mdb_del(txn, st->dbi[DB_FANOUT], &k, NULL)) != 0)
+		return rc;
+	return outbox_body_exists(st, txn, f->post) ?
+	    outbox_body_unref(st, txn, f->post) : 0;
+}
+
+/* Walk F's communities from its cursor until the batch is full. */
+static int
+fanout_walk(struct walk *w, bool *done)
+{
+	struct fanout *f = w->f;
+
+	while (f->rec.index < f->rec.ncomm) {
+		int rc;
+
+		w->c = community_of(w->st, w->txn, w->fx->conf,
+		    f->comm[f->rec.index]);
+		rc = w->c == NULL ? 0 : member_walk(w->st, w->txn,
+		    f->comm[f->rec.index], f->cursor, walk_member, w);
+		if (rc == 2)
+			return w->rc;
+		if (rc == 1)
+			break;	/* batch full; the cursor says where we are */
+		if (rc != 0)
+			return rc;
+		f->rec.index++;
+		f->cursor[0] = '\0';
+	}
+	*done = f->rec.index >= f->rec.ncomm;
+	return *done ? fanout_finish(w->st, w->txn, f) :
+	    fanout_write(w->st, w->txn, f);
+}
+
+int
+fanout_step(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
+    size_t max, size_t *did, uint64_t *post, bool *done)
+{
+	struct walk w = { .st = st, .txn = txn, .fx = fx, .max = max };
+	struct fanout f;
+	struct msg_view mv;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	*did = 0;
+	*post = 0;
+	*done = false;
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_FANOUT], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	if (rc == 0)
+		rc = fanout_decode(&k, &v, &f);
+	mdb_cursor_close(cur);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	*post = f.post;
+	w.f = &f;
+	rc = store_msg_get(st, txn, f.post, &mv);
+	w.post_c = rc == 0 ? community_of(st, txn, fx->conf, mv.rec.community) :
+	    NULL;
+	if (w.post_c == NULL) {
+		/* The post or its community is gone: nothing to send. */
+		*done = true;
+		return rc == 0 || rc == MDB_NOTFOUND ? fanout_finish(st, txn, &f) :
+		    rc;
+	}
+	w.author = mv.from;
+	w.message_id = mv.message_id;
+	if (!outbox_body_exists(st, txn, f.post) &&
+	    (rc = make_body(st, txn, fx, w.post_c, f.post)) != 0)
+		return rc;
+	rc = fanout_walk(&w, done);
+	*did = w.did;
+	return rc;
+}

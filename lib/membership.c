@@ -1,0 +1,413 @@
+/*
+ * membership.c: members' commands carried out (membership.h).  Each
+ * command reads the member's record, maybe changes it, and answers with
+ * one mail from the templates: confirm, welcome, goodbye, help, settings
+ * or member-note (one flag says which note).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "kring/ledger.h"
+#include "kring/mail.h"
+#include "kring/member.h"
+#include "kring/membership.h"
+#include "kring/ratelimit.h"
+
+#define DAY (24 * 3600)
+
+/* One command being answered. */
+struct answer {
+	const struct membership *ms;
+	const struct member_mail *in;
+	uint32_t comm;
+	struct member m;	/* the record, or a cleared one */
+	const char *lang;	/* of the answer */
+	struct tmpl_ctx *ctx;
+	char *outcome;
+	size_t olen;
+};
+
+/* The command sub-addresses, for the templates to show. */
+static void
+set_command_addresses(struct tmpl_ctx *ctx, const struct community_conf *c)
+{
+	static const char *const cmds[][2] = {
+		{ "cmd_subscribe", "subscribe" },
+		{ "cmd_unsubscribe", "unsubscribe" },
+		{ "cmd_help", "help" }, { "cmd_settings", "settings" },
+		{ "cmd_each", "each" }, { "cmd_digest", "digest" },
+		{ "cmd_nomail", "nomail" }, { "cmd_name", "name" },
+		{ "cmd_lang_en", "lang-en" }, { "cmd_lang_nl", "lang-nl" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
+		char *a = g_strdup_printf("%s+%s@%s", c->local, cmds[i][1],
+		    c->domain);
+
+		tmpl_ctx_set(ctx, cmds[i][0], a);
+		g_free(a);
+	}
+	tmpl_ctx_set(ctx, "list_address", c->address);
+	tmpl_ctx_set_bool(ctx, "closed", c->closed);
+}
+
+static void
+set_mode_flags(struct tmpl_ctx *ctx, uint32_t mode)
+{
+	tmpl_ctx_set_bool(ctx, "mode_each", mode == MODE_EACH);
+	tmpl_ctx_set_bool(ctx, "mode_digest", mode == MODE_DIGEST);
+	tmpl_ctx_set_bool(ctx, "mode_nomail", mode == MODE_NOMAIL);
+}
+
+static bool
+is_member(const struct answer *a)
+{
+	return a->m.rec.state == MEMBER_ACTIVE;
+}
+
+/* The name to greet by: the one they set, else their From's. */
+static void
+greet(struct answer *a)
+{
+	const char *name = a->m.name[0] ? a->m.name : a->in->name;
+
+	if (name != NULL && name[0] != '\0')
+		tmpl_ctx_set(a->ctx, "greeting_name", name);
+}
+
+/* Send the answer KIND to the sender, with REPLY_TO (an address) or
+ * none, unless the address has had its answers for the day. */
+static int
+send_answer(struct answer *a, const char *kind, const char *reply_to)
+{
+	const struct membership *ms = a->ms;
+	struct compose_addr to = { a->in->name, a->in->address };
+	struct compose_addr rt = { NULL, reply_to };
+	struct mail_out mo;
+	bool allowed;
+	char err[256];
+	int rc;
+
+	rc = rate_take(ms->st, ms->txn, "answer", a->comm, a->in->address,
+	    ms->conf->limits.member_requests_per_address, DAY, ms->now,
+	    &allowed);
+	if (rc != 0)
+		return rc;
+	if (!allowed) {
+		g_strlcat(a->outcome, ", no answer: over the daily limit",
+		    a->olen);
+		return 0;
+	}
+	greet(a);
+	tmpl_ctx_set_bool(a->ctx, "not_member", !is_member(a));
+	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn, true, ms->now);
+	mo.lang = a->lang;
+	mo.reply_to = reply_to ? &rt : NULL;
+	rc = mail_kind(&mo, kind, a->ctx, &to, 1, "auto-replied", err,
+	    sizeof err);
+	mail_out_free(&mo);
+	if (rc == -1)
+		snprintf(a->outcome, a->olen, "%s: %s", kind, err);
+	return rc;
+}
+
+/* A member-note with FLAG. */
+static int
+note(struct answer *a, const char *flag, const char *outcome)
+{
+	g_strlcpy(a->outcome, outcome, a->olen);
+	tmpl_ctx_set_bool(a->ctx, flag, true);
+	if (a->in->subject[0] != '\0')
+		tmpl_ctx_set(a->ctx, "original_subject", a->in->subject);
+	return send_answer(a, "member-note", NULL);
+}
+
+static int
+save(struct answer *a)
+{
+	a->m.rec.changed = a->ms->now;
+	return member_put(a->ms->st, a->ms->txn, a->comm, a->in->address,
+	    &a->m);
+}
+
+int64_t
+membership_confirm_seconds(const struct kring_config *conf)
+{
+	return (int64_t)conf->limits.confirm_hours * 3600;
+}
+
+/* The confirmation of ACTION: Reply-To its confirm address. */
+static int
+send_confirmation(struct answer *a, enum member_action action,
+    const char *outcome)
+{
+	const struct membership *ms = a->ms;
+	const struct community_conf *c = ms->c;
+	char *token = member_token_make(ms->key, action, c->name,
+	    a->in->address, ms->now + membership_confirm_seconds(ms->conf));
+	char *confirm = g_strdup_printf("%s+confirm-%s@%s", c->local, token,
+	    c->domain);
+	int rc;
+
+	g_strlcpy(a->outcome, outcome, a->olen);
+	tmpl_ctx_set_bool(a->ctx, action == MACT_SUBSCRIBE ? "action_join" :
+	    "action_leave", true);
+	tmpl_ctx_set(a->ctx, "confirm_address", confirm);
+	tmpl_ctx_set_int(a->ctx, "expires_hours", ms->conf->limits.confirm_hours);
+	rc = send_answer(a, "confirm", confirm);
+	g_free(confirm);
+	g_free(token);
+	return rc;
+}
+
+static int
+do_subscribe(struct answer *a)
+{
+	if (is_member(a))
+		return note(a, "note_already_member", "already a member");
+	if (a->m.rec.state == MEMBER_APPLIED)
+		return note(a, "note_applied", "already applied");
+	return send_confirmation(a, MACT_SUBSCRIBE, "join confirmation sent");
+}
+
+static int
+do_unsubscribe(struct answer *a)
+{
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	return send_confirmation(a, MACT_UNSUBSCRIBE,
+	    "leave confirmation sent");
+}
+
+static int
+do_help(struct answer *a, const struct member_request *r)
+{
+	g_strlcpy(a->outcome, r->unknown[0] ? "not understood: help sent" :
+	    "help sent", a->olen);
+	tmpl_ctx_set_bool(a->ctx, "is_member", is_member(a));
+	if (is_member(a))
+		set_mode_flags(a->ctx, a->m.rec.mode);
+	if (r->unknown[0] != '\0')
+		tmpl_ctx_set(a->ctx, "unknown_command", r->unknown);
+	if (a->in->subject[0] != '\0')
+		tmpl_ctx_set(a->ctx, "original_subject", a->in->subject);
+	return send_answer(a, "help", NULL);
+}
+
+/* The settings, answering a change CHANGED (a flag name) or none. */
+static int
+send_settings(struct answer *a, const char *changed, const char *outcome)
+{
+	char joined[32];
+
+	g_strlcpy(a->outcome, outcome, a->olen);
+	tmpl_ctx_set(a->ctx, "address", a->in->address);
+	if (a->m.name[0] != '\0')
+		tmpl_ctx_set(a->ctx, "display_name", a->m.name);
+	set_mode_flags(a->ctx, a->m.rec.mode);
+	tmpl_ctx_set_bool(a->ctx, "lang_nl", strcmp(a->lang, "nl") == 0);
+	tmpl_ctx_set_bool(a->ctx, "lang_en", strcmp(a->lang, "nl") != 0);
+	tmpl_ctx_set_bool(a->ctx, "thanks",
+	    !(a->m.rec.flags & MEMBER_NO_THANKS));
+	if (a->m.rec.joined != 0) {
+		time_t t = (time_t)a->m.rec.joined;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(joined, sizeof joined, "%Y-%m-%d", &tm);
+		tmpl_ctx_set(a->ctx, "joined", joined);
+	}
+	if (changed != NULL)
+		tmpl_ctx_set_bool(a->ctx, changed, true);
+	return send_answer(a, "settings", NULL);
+}
+
+static int
+do_mode(struct answer *a, int mode)
+{
+	int rc;
+
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	a->m.rec.mode = (uint32_t)mode;
+	if ((rc = save(a)) != 0)
+		return rc;
+	return send_settings(a, "changed_mode", mode == MODE_EACH ?
+	    "mode each" : mode == MODE_DIGEST ? "mode digest" : "mode nomail");
+}
+
+static int
+do_name(struct answer *a)
+{
+	char name[MEMBER_NAME_MAX + 1];
+	int rc;
+
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	if (member_name_clean(a->in->subject, name) != 0)
+		return note(a, "note_name_bad", "name refused");
+	g_strlcpy(a->m.name, name, sizeof a->m.name);
+	if ((rc = save(a)) != 0)
+		return rc;
+	return send_settings(a, "changed_name", "name set");
+}
+
+static int
+do_lang(struct answer *a, const char *lang)
+{
+	int rc;
+
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	g_strlcpy(a->m.rec.lang, lang, sizeof a->m.rec.lang);
+	a->lang = a->m.rec.lang;
+	if ((rc = save(a)) != 0)
+		return rc;
+	return send_settings(a, "changed_lang", "language set");
+}
+
+/* Join: at once in an open community; in a closed one the staff
+ * decide (kring member approve|reject). */
+static int
+confirmed_join(struct answer *a, const struct member_request *r)
+{
+	int rc;
+
+	if (is_member(a))
+		return note(a, "note_already_member", "already a member");
+	if (a->m.name[0] == '\0' && a->in->name[0] != '\0')
+		(void)member_name_clean(a->in->name, a->m.name);
+	if (r->lang[0] != '\0' && a->m.rec.lang[0] == '\0')
+		g_strlcpy(a->m.rec.lang, r->lang, sizeof a->m.rec.lang);
+	a->m.rec.how = HOW_MAIL;
+	a->m.rec.mode = MODE_EACH;
+	if (a->ms->c->closed) {
+		a->m.rec.state = MEMBER_APPLIED;
+		if ((rc = save(a)) != 0)
+			return rc;
+		return note(a, "note_applied", "applied: for the staff");
+	}
+	a->m.rec.state = MEMBER_ACTIVE;
+	a->m.rec.joined = a->ms->now;
+	if ((rc = save(a)) != 0)
+		return rc;
+	g_strlcpy(a->outcome, "joined", a->olen);
+	tmpl_ctx_set(a->ctx, "address", a->in->address);
+	if (a->m.name[0] != '\0')
+		tmpl_ctx_set(a->ctx, "display_name", a->m.name);
+	set_mode_flags(a->ctx, a->m.rec.mode);
+	return send_answer(a, "welcome", NULL);
+}
+
+static int
+confirmed_leave(struct answer *a)
+{
+	int rc;
+
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	a->m.rec.state = MEMBER_LEFT;
+	if ((rc = save(a)) != 0)
+		return rc;
+	g_strlcpy(a->outcome, "left", a->olen);
+	tmpl_ctx_set(a->ctx, "address", a->in->address);
+	return send_answer(a, "goodbye", NULL);
+}
+
+static int
+do_confirm(struct answer *a, const struct member_request *r)
+{
+	const struct membership *ms = a->ms;
+	const char *parts[1] = { r->token };
+	GByteArray *used = g_byte_array_new();
+	enum member_action action = 0;
+	enum member_token_status st;
+	int rc;
+
+	st = r->token[0] == '\0' ? MTOKEN_MALFORMED :
+	    member_token_check(ms->key, r->token, 0, ms->c->name,
+	    a->in->address, ms->now, &action);
+	if (st == MTOKEN_OK && action != MACT_SUBSCRIBE &&
+	    action != MACT_UNSUBSCRIBE)
+		st = MTOKEN_OTHER_ACTION;	/* a staff or invitation token */
+	ledger_key(used, "token", a->comm, parts, 1);
+	if (st == MTOKEN_OK) {
+		rc = ledger_get(ms->st, ms->txn, used, NULL);
+		if (rc == 0) {
+			g_byte_array_unref(used);
+			return note(a, "note_token_used", "token used already");
+		}
+		if (rc != MDB_NOTFOUND || (rc = ledger_put(ms->st, ms->txn,
+		    used, ms->now)) != 0) {
+			g_byte_array_unref(used);
+			return rc;
+		}
+	}
+	g_byte_array_unref(used);
+	switch (st) {
+	case MTOKEN_OK:
+		return action == MACT_SUBSCRIBE ? confirmed_join(a, r) :
+		    confirmed_leave(a);
+	case MTOKEN_EXPIRED:
+		return note(a, "note_token_expired", "token expired");
+	case MTOKEN_FORGED:
+		return note(a, "note_token_forged", "token forged or for "
+		    "another address");
+	default:
+		return note(a, "note_token_malformed", "token malformed");
+	}
+}
+
+/* The answer's language: the member's, else the one the command was
+ * in, else the community's. */
+static const char *
+answer_lang(const struct answer *a, const struct member_request *r)
+{
+	if (a->m.rec.lang[0] != '\0')
+		return a->m.rec.lang;
+	if (r->lang[0] != '\0')
+		return r->lang;
+	return a->ms->c->language;
+}
+
+int
+membership_handle(const struct membership *ms,
+    const struct member_request *r, const struct member_mail *in,
+    char *outcome, size_t olen)
+{
+	struct answer a = { .ms = ms, .in = in, .outcome = outcome,
+	    .olen = olen };
+	int rc;
+
+	outcome[0] = '\0';
+	if (ms->key == NULL && (r->cmd == MCMD_SUBSCRIBE ||
+	    r->cmd == MCMD_UNSUBSCRIBE || r->cmd == MCMD_CONFIRM)) {
+		g_strlcpy(outcome, "no store secret: no confirm addresses", olen);
+		return -1;
+	}
+	rc = store_community_id(ms->st, ms->txn, ms->c->name, true, &a.comm);
+	if (rc != 0)
+		return rc;
+	rc = member_get(ms->st, ms->txn, a.comm, in->address, &a.m);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	a.lang = answer_lang(&a, r);
+	a.ctx = tmpl_ctx_new();
+	set_command_addresses(a.ctx, ms->c);
+	switch (r->cmd) {
+	case MCMD_SUBSCRIBE: rc = do_subscribe(&a); break;
+	case MCMD_UNSUBSCRIBE: rc = do_unsubscribe(&a); break;
+	case MCMD_SETTINGS:
+		rc = is_member(&a) ? send_settings(&a, NULL, "settings sent") :
+		    note(&a, "note_not_member", "not a member");
+		break;
+	case MCMD_MODE: rc = do_mode(&a, r->mode); break;
+	case MCMD_NAME: rc = do_name(&a); break;
+	case MCMD_LANG: rc = do_lang(&a, r->lang); break;
+	case MCMD_CONFIRM: rc = do_confirm(&a, r); break;
+	default: rc = do_help(&a, r); break;
+	}
+	tmpl_ctx_free(a.ctx);
+	return rc;
+}
