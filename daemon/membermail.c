@@ -221,9 +221,10 @@ member_requests_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
 	for (guint i = 0; i < job->requests->len; i++) {
 		struct member_job *mj = &g_array_index(job->requests,
 		    struct member_job, i);
-		struct membership ms = { st, txn, job->conf,
-		    config_community(job->conf, mj->community), key,
-		    job->time };
+		struct membership ms = { .st = st, .txn = txn,
+		    .conf = job->conf,
+		    .c = config_community(job->conf, mj->community),
+		    .key = key, .now = job->time };
 		int rc;
 
 		if (ms.c == NULL) {

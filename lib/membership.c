@@ -89,10 +89,10 @@ send_answer(struct answer *a, const char *kind, const char *reply_to)
 	char err[256];
 	int rc;
 
-	rc = rate_take(ms->st, ms->txn, "answer", a->comm, a->in->address,
-	    ms->conf->limits.member_requests_per_address, DAY, ms->now,
-	    &allowed);
-	if (rc != 0)
+	allowed = true;
+	if (!ms->admin && (rc = rate_take(ms->st, ms->txn, "answer", a->comm,
+	    a->in->address, ms->conf->limits.member_requests_per_address, DAY,
+	    ms->now, &allowed)) != 0)
 		return rc;
 	if (!allowed) {
 		g_strlcat(a->outcome, ", no answer: over the daily limit",
@@ -101,11 +101,15 @@ send_answer(struct answer *a, const char *kind, const char *reply_to)
 	}
 	greet(a);
 	tmpl_ctx_set_bool(a->ctx, "not_member", !is_member(a));
-	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn, true, ms->now);
+	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn,
+	    ms->preview == NULL, ms->now);
 	mo.lang = a->lang;
 	mo.reply_to = reply_to ? &rt : NULL;
-	rc = mail_kind(&mo, kind, a->ctx, &to, 1, "auto-replied", err,
-	    sizeof err);
+	rc = mail_kind(&mo, kind, a->ctx, &to, 1, ms->admin ? "auto-generated" :
+	    "auto-replied", err, sizeof err);
+	if (rc == 0 && ms->preview != NULL)
+		g_byte_array_append(ms->preview, mo.preview->data,
+		    mo.preview->len);
 	mail_out_free(&mo);
 	if (rc == -1)
 		snprintf(a->outcome, a->olen, "%s: %s", kind, err);
@@ -152,10 +156,11 @@ send_confirmation(struct answer *a, enum member_action action,
 
 	g_strlcpy(a->outcome, outcome, a->olen);
 	tmpl_ctx_set_bool(a->ctx, action == MACT_SUBSCRIBE ? "action_join" :
-	    "action_leave", true);
+	    action == MACT_INVITE ? "action_invite" : "action_leave", true);
 	tmpl_ctx_set(a->ctx, "confirm_address", confirm);
 	tmpl_ctx_set_int(a->ctx, "expires_hours", ms->conf->limits.confirm_hours);
-	rc = send_answer(a, "confirm", confirm);
+	rc = send_answer(a, action == MACT_INVITE ? "invite" : "confirm",
+	    confirm);
 	g_free(confirm);
 	g_free(token);
 	return rc;
@@ -269,8 +274,22 @@ do_lang(struct answer *a, const char *lang)
 
 /* Join: at once in an open community; in a closed one the staff
  * decide (kring member approve|reject). */
+/* Welcome A's member, who has just joined. */
 static int
-confirmed_join(struct answer *a, const struct member_request *r)
+welcome(struct answer *a)
+{
+	tmpl_ctx_set(a->ctx, "address", a->in->address);
+	if (a->m.name[0] != '\0')
+		tmpl_ctx_set(a->ctx, "display_name", a->m.name);
+	set_mode_flags(a->ctx, a->m.rec.mode);
+	return send_answer(a, "welcome", NULL);
+}
+
+/* Join (INVITED: by an invitation, which admits in a closed community
+ * too). */
+static int
+confirmed_join(struct answer *a, const struct member_request *r,
+    bool invited)
 {
 	int rc;
 
@@ -280,9 +299,9 @@ confirmed_join(struct answer *a, const struct member_request *r)
 		(void)member_name_clean(a->in->name, a->m.name);
 	if (r->lang[0] != '\0' && a->m.rec.lang[0] == '\0')
 		g_strlcpy(a->m.rec.lang, r->lang, sizeof a->m.rec.lang);
-	a->m.rec.how = HOW_MAIL;
+	a->m.rec.how = invited ? HOW_INVITE : HOW_MAIL;
 	a->m.rec.mode = MODE_EACH;
-	if (a->ms->c->closed) {
+	if (a->ms->c->closed && !invited) {
 		a->m.rec.state = MEMBER_APPLIED;
 		if ((rc = save(a)) != 0)
 			return rc;
@@ -292,12 +311,9 @@ confirmed_join(struct answer *a, const struct member_request *r)
 	a->m.rec.joined = a->ms->now;
 	if ((rc = save(a)) != 0)
 		return rc;
-	g_strlcpy(a->outcome, "joined", a->olen);
-	tmpl_ctx_set(a->ctx, "address", a->in->address);
-	if (a->m.name[0] != '\0')
-		tmpl_ctx_set(a->ctx, "display_name", a->m.name);
-	set_mode_flags(a->ctx, a->m.rec.mode);
-	return send_answer(a, "welcome", NULL);
+	g_strlcpy(a->outcome, invited ? "joined: invitation accepted" :
+	    "joined", a->olen);
+	return welcome(a);
 }
 
 static int
@@ -329,8 +345,8 @@ do_confirm(struct answer *a, const struct member_request *r)
 	    member_token_check(ms->key, r->token, 0, ms->c->name,
 	    a->in->address, ms->now, &action);
 	if (st == MTOKEN_OK && action != MACT_SUBSCRIBE &&
-	    action != MACT_UNSUBSCRIBE)
-		st = MTOKEN_OTHER_ACTION;	/* a staff or invitation token */
+	    action != MACT_UNSUBSCRIBE && action != MACT_INVITE)
+		st = MTOKEN_OTHER_ACTION;	/* a staff token */
 	ledger_key(used, "token", a->comm, parts, 1);
 	if (st == MTOKEN_OK) {
 		rc = ledger_get(ms->st, ms->txn, used, NULL);
@@ -347,8 +363,8 @@ do_confirm(struct answer *a, const struct member_request *r)
 	g_byte_array_unref(used);
 	switch (st) {
 	case MTOKEN_OK:
-		return action == MACT_SUBSCRIBE ? confirmed_join(a, r) :
-		    confirmed_leave(a);
+		return action == MACT_UNSUBSCRIBE ? confirmed_leave(a) :
+		    confirmed_join(a, r, action == MACT_INVITE);
 	case MTOKEN_EXPIRED:
 		return note(a, "note_token_expired", "token expired");
 	case MTOKEN_FORGED:
@@ -371,30 +387,104 @@ answer_lang(const struct answer *a, const struct member_request *r)
 	return a->ms->c->language;
 }
 
+/* Set up A for the mail IN: the member's record, the values. */
+static int
+answer_open(struct answer *a, const struct membership *ms,
+    const struct member_mail *in, const char *lang_hint, char *outcome,
+    size_t olen)
+{
+	struct member_request none = { 0 };
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	a->ms = ms;
+	a->in = in;
+	a->outcome = outcome;
+	a->olen = olen;
+	outcome[0] = '\0';
+	rc = store_community_id(ms->st, ms->txn, ms->c->name, true, &a->comm);
+	if (rc != 0)
+		return rc;
+	rc = member_get(ms->st, ms->txn, a->comm, in->address, &a->m);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	g_strlcpy(none.lang, lang_hint, sizeof none.lang);
+	a->lang = answer_lang(a, &none);
+	a->ctx = tmpl_ctx_new();
+	set_command_addresses(a->ctx, ms->c);
+	return 0;
+}
+
+int
+membership_decide(const struct membership *ms, const char *address,
+    bool approve, char *outcome, size_t olen)
+{
+	struct member_mail in = { address, "", "" };
+	struct answer a;
+	int rc = answer_open(&a, ms, &in, "", outcome, olen);
+
+	if (rc != 0)
+		return rc;
+	if (a.m.rec.state != MEMBER_APPLIED) {
+		tmpl_ctx_free(a.ctx);
+		return -2;
+	}
+	if (approve) {
+		a.m.rec.state = MEMBER_ACTIVE;
+		a.m.rec.how = HOW_APPROVED;
+		a.m.rec.joined = ms->now;
+		if ((rc = save(&a)) == 0) {
+			g_strlcpy(outcome, "approved", olen);
+			rc = welcome(&a);
+		}
+	} else {
+		a.m.rec.state = MEMBER_NONE;
+		if ((rc = save(&a)) == 0)
+			rc = note(&a, "note_rejected", "turned down");
+	}
+	tmpl_ctx_free(a.ctx);
+	return rc;
+}
+
+int
+membership_invite(const struct membership *ms, const char *address,
+    const char *name, char *outcome, size_t olen)
+{
+	struct member_mail in = { address, name, "" };
+	struct answer a;
+	int rc = answer_open(&a, ms, &in, "", outcome, olen);
+
+	if (rc != 0)
+		return rc;
+	if (is_member(&a)) {
+		tmpl_ctx_free(a.ctx);
+		return -2;
+	}
+	if (a.m.rec.state != MEMBER_APPLIED)
+		a.m.rec.state = MEMBER_INVITED;
+	if (a.m.name[0] == '\0')
+		(void)member_name_clean(name, a.m.name);
+	if ((rc = save(&a)) == 0)
+		rc = send_confirmation(&a, MACT_INVITE, "invited");
+	tmpl_ctx_free(a.ctx);
+	return rc;
+}
+
 int
 membership_handle(const struct membership *ms,
     const struct member_request *r, const struct member_mail *in,
     char *outcome, size_t olen)
 {
-	struct answer a = { .ms = ms, .in = in, .outcome = outcome,
-	    .olen = olen };
+	struct answer a;
 	int rc;
 
-	outcome[0] = '\0';
 	if (ms->key == NULL && (r->cmd == MCMD_SUBSCRIBE ||
 	    r->cmd == MCMD_UNSUBSCRIBE || r->cmd == MCMD_CONFIRM)) {
 		g_strlcpy(outcome, "no store secret: no confirm addresses", olen);
 		return -1;
 	}
-	rc = store_community_id(ms->st, ms->txn, ms->c->name, true, &a.comm);
-	if (rc != 0)
+	if ((rc = answer_open(&a, ms, in, r->lang, outcome, olen)) != 0)
 		return rc;
-	rc = member_get(ms->st, ms->txn, a.comm, in->address, &a.m);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc;
-	a.lang = answer_lang(&a, r);
-	a.ctx = tmpl_ctx_new();
-	set_command_addresses(a.ctx, ms->c);
 	switch (r->cmd) {
 	case MCMD_SUBSCRIBE: rc = do_subscribe(&a); break;
 	case MCMD_UNSUBSCRIBE: rc = do_unsubscribe(&a); break;

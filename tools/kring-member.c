@@ -1,9 +1,22 @@
 /*
- * kring-member: a member's settings.  `set ADDR NAME=VALUE...` changes
- * them (a record is made then), `show ADDR` prints them with the
- * member's post count, `list` the members that have a record.
+ * kring-member: the members of a community, for admins.
+ *
+ *   add ADDR [--name N] [--mode M] [--role R]   a member at once, no mail
+ *   remove ADDR                                 no longer a member
+ *   list [--all]                                the members (--all: every
+ *                                               record, who left too)
+ *   show ADDR                                   one member
+ *   set ADDR NAME=VALUE...                      change settings
+ *   approve ADDR / reject ADDR [--send]         decide on an applicant
+ *   invite ADDR... [--csv FILE] [--send]        mail invitations
+ *   import FILE                                 members from CSV
+ *   export                                      members as CSV
+ *
+ * What mails someone (approve, reject, invite) previews the mail as an
+ * mbox on stdout and changes nothing unless --send is given.
  */
 #include <err.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,59 +26,83 @@
 #include "kring/cli.h"
 #include "kring/json.h"
 #include "kring/member.h"
+#include "kring/membership.h"
+#include "kring/msginfo.h"
+#include "kring/staffauth.h"
 #include "kring/util.h"
 
+#define CSV_LINE_MAX 1024
 
-/* The settings, each a yes/no flag of struct member_rec. */
+/* The options after the command. */
+struct opts {
+	const char *name, *mode, *role, *csv;
+	bool all, send;
+};
+
+/* The yes/no settings, each a flag of struct member_rec. */
 static const struct setting {
 	const char *name;
-	uint32_t no_flag;	/* MEMBER_* set when the value is "no" */
-} settings[] = {
-	{ "thanks", MEMBER_NO_THANKS },	/* thank-you notes for posts */
+	uint32_t flag;
+	bool set_means_no;	/* the flag says "no" (MEMBER_NO_THANKS) */
+} flags[] = {
+	{ "thanks", MEMBER_NO_THANKS, true },	/* thank-you notes */
+	{ "own_posts", MEMBER_OWN_POSTS, false },	/* a copy of their posts */
 };
 
 static void
 usage(FILE *out, int status)
 {
 	fprintf(out,
-	    "usage: kring member [-c FILE] [-s DIR] [--community C] COMMAND\n\n"
-	    "  set ADDR NAME=yes|no...  change a member's settings\n"
-	    "  show ADDR [--json]       the settings and the member's posts\n"
-	    "  list [--json]            the members with settings recorded\n\n"
-	    "Settings: thanks (thank-you notes for their posts; default yes).\n"
-	    "--json prints one object a member with the keys address,\n"
-	    "community, thanks, changed (null: never), posts, record.\n");
+	    "usage: kring member [-c FILE] [-s DIR] [--community C] [--json] "
+	    "COMMAND\n\n"
+	    "  add ADDR [--name N] [--mode M] [--role R]  make a member, no mail\n"
+	    "  remove ADDR                  end a membership (no mail)\n"
+	    "  list [--all]                 the members (--all: every record)\n"
+	    "  show ADDR                    one member\n"
+	    "  set ADDR NAME=VALUE...       thanks, own_posts (yes|no), mode,\n"
+	    "                               role, name, lang\n"
+	    "  approve ADDR [--send]        admit an applicant (closed community)\n"
+	    "  reject ADDR [--send]         turn an applicant down\n"
+	    "  invite ADDR... [--csv FILE] [--send]  mail invitations\n"
+	    "  import FILE                  members from CSV: address,name,mode\n"
+	    "  export                       the members as CSV\n\n"
+	    "Modes: each, digest, nomail.  Roles: member, moderator, owner.\n"
+	    "approve, reject and invite print the mail they would send (an\n"
+	    "mbox) and change nothing, unless --send is given.\n");
 	exit(status);
 }
 
 /* ADDR in lower case if it looks like local@domain (g_free); exits
- * otherwise.  The check is loose on purpose: any address kringd took
- * from a member must be usable here. */
+ * with STATUS otherwise.  The check is loose on purpose: any address
+ * kringd took from a member must be usable here. */
 static char *
-member_address(const char *addr)
+check_address(const char *addr, int status)
 {
 	const char *at = strrchr(addr, '@');
 	size_t len = strlen(addr);
 
 	if (len == 0 || len > MEMBER_ADDR_MAX || at == NULL || at == addr ||
 	    at[1] == '\0' || strchr(addr, '@') != at || at - addr > 64)
-		errx(EX_USAGE, "%s: not an address (local@domain)", addr);
+		errx(status, "%s: not an address (local@domain)", addr);
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\"\\", *p))
-			errx(EX_USAGE, "%s: not an address (local@domain)", addr);
+			errx(status, "%s: not an address (local@domain)", addr);
 	if (!g_utf8_validate(addr, -1, NULL))
-		errx(EX_USAGE, "%s: not an address (not UTF-8)", addr);
+		errx(status, "%s: not an address (not UTF-8)", addr);
 	return g_ascii_strdown(addr, -1);
 }
 
-/*
- * The community's id into *COMM, its name into NAME.  A write may make
- * the community in the store when the config has it; otherwise false
- * when it is configured but nothing of it is stored yet.
- */
+static char *
+member_address(const char *addr)
+{
+	return check_address(addr, EX_USAGE);
+}
+
+/* The configured community (or NULL with only a store) and its store
+ * id; a write makes it in the store.  false: configured, not stored. */
 static bool
 member_community(struct cli *cli, MDB_txn *txn, bool create, uint32_t *comm,
-    char *name, size_t namelen)
+    char *name, size_t namelen, const struct community_conf **cc)
 {
 	const struct community_conf *c = NULL;
 	int rc;
@@ -75,8 +112,9 @@ member_community(struct cli *cli, MDB_txn *txn, bool create, uint32_t *comm,
 	if (cli->have_conf && cli->community != NULL && c == NULL)
 		errx(EX_USAGE, "%s: no community \"%s\" in the config",
 		    cli->conf.path, cli->community);
+	if (cc != NULL)
+		*cc = c;
 	if (c == NULL) {
-		/* Only a store: it must know the community already. */
 		*comm = cli_community(cli, txn, name, namelen);
 		return true;
 	}
@@ -89,7 +127,6 @@ member_community(struct cli *cli, MDB_txn *txn, bool create, uint32_t *comm,
 	return true;
 }
 
-/* The posts of ADDR (lower case) in COMM, as ingest counts them. */
 static uint64_t
 member_posts(struct cli *cli, MDB_txn *txn, uint32_t comm, const char *addr)
 {
@@ -103,112 +140,241 @@ member_posts(struct cli *cli, MDB_txn *txn, uint32_t comm, const char *addr)
 	return n;
 }
 
-/* One member as a line of text or JSON.  REC NULL: no record. */
+static bool
+flag_value(const struct member *m, const struct setting *s)
+{
+	return ((m->rec.flags & s->flag) != 0) != s->set_means_no;
+}
+
+static void
+json_field(GString *out, const char *name, const char *value)
+{
+	g_string_append_printf(out, ",\"%s\":", name);
+	if (value == NULL)
+		g_string_append(out, "null");
+	else
+		json_string(out, value, strlen(value));
+}
+
+/* One member as a line of text or JSON; M NULL: no record. */
 static void
 print_member(struct cli *cli, const char *community, const char *addr,
-    const struct member *rec, uint64_t posts)
+    const struct member *m, uint64_t posts)
 {
 	struct member none = { 0 };
 	GString *out = g_string_new(NULL);
-	char changed[32] = "never";
+	char changed[32] = "never", joined[32] = "never";
 
-	if (rec != NULL && rec->rec.changed != 0)
-		time_iso(rec->rec.changed, changed, sizeof changed);
-	if (rec == NULL)
-		rec = &none;
+	if (m == NULL)
+		m = &none;
+	if (m->rec.changed != 0)
+		time_iso(m->rec.changed, changed, sizeof changed);
+	if (m->rec.joined != 0)
+		time_iso(m->rec.joined, joined, sizeof joined);
 	if (cli->json) {
 		g_string_append(out, "{\"address\":");
 		json_string(out, addr, strlen(addr));
-		g_string_append(out, ",\"community\":");
-		json_string(out, community, strlen(community));
-		for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
-			g_string_append_printf(out, ",\"%s\":%s",
-			    settings[i].name, rec->rec.flags & settings[i].no_flag ?
-			    "false" : "true");
-		if (rec->rec.changed != 0) {
-			g_string_append(out, ",\"changed\":");
-			json_string(out, changed, strlen(changed));
-		} else
-			g_string_append(out, ",\"changed\":null");
+		json_field(out, "community", community);
+		json_field(out, "state", member_state_name(m->rec.state));
+		json_field(out, "mode", member_mode_name(m->rec.mode));
+		json_field(out, "role", member_role_name(m->rec.role));
+		json_field(out, "how", member_how_name(m->rec.how));
+		json_field(out, "name", m->name);
+		json_field(out, "lang", m->rec.lang[0] ? m->rec.lang : NULL);
+		json_field(out, "joined", m->rec.joined ? joined : NULL);
+		json_field(out, "changed", m->rec.changed ? changed : NULL);
+		for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
+			g_string_append_printf(out, ",\"%s\":%s", flags[i].name,
+			    flag_value(m, &flags[i]) ? "true" : "false");
 		g_string_append_printf(out, ",\"posts\":%llu,\"record\":%s}\n",
-		    (unsigned long long)posts, rec == &none ? "false" : "true");
+		    (unsigned long long)posts, m == &none ? "false" : "true");
 	} else {
-		g_string_append(out, addr);
-		for (size_t i = 0; i < G_N_ELEMENTS(settings); i++)
-			g_string_append_printf(out, "  %s=%s", settings[i].name,
-			    rec->rec.flags & settings[i].no_flag ? "no" : "yes");
-		g_string_append_printf(out, "  posts=%llu  changed %s\n",
-		    (unsigned long long)posts, changed);
+		g_string_append_printf(out, "%s  %s  mode=%s  role=%s", addr,
+		    member_state_name(m->rec.state),
+		    member_mode_name(m->rec.mode),
+		    member_role_name(m->rec.role));
+		for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
+			g_string_append_printf(out, "  %s=%s", flags[i].name,
+			    flag_value(m, &flags[i]) ? "yes" : "no");
+		g_string_append_printf(out, "  posts=%llu  joined %s (%s)  "
+		    "changed %s", (unsigned long long)posts, joined,
+		    member_how_name(m->rec.how), changed);
+		if (m->name[0] != '\0')
+			g_string_append_printf(out, "  name \"%s\"", m->name);
+		g_string_append_c(out, '\n');
 	}
 	cli_emit(out);
 }
 
-/* Apply "NAME=VALUE" to *REC, or exit. */
-static void
-apply_setting(const char *arg, struct member *rec)
+/* Apply "NAME=VALUE" to *M; false with ERR when it is not a setting. */
+static bool
+apply_setting(const char *arg, struct member *m, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');
-	size_t i = 0;
+	char *name = eq ? g_strndup(arg, (size_t)(eq - arg)) : NULL;
+	const char *v = eq ? eq + 1 : NULL;
+	bool ok = false;
+	int n;
 
-	if (eq == NULL)
-		errx(EX_USAGE, "%s: not NAME=VALUE", arg);
-	while (i < G_N_ELEMENTS(settings) &&
-	    (strlen(settings[i].name) != (size_t)(eq - arg) ||
-	    strncmp(settings[i].name, arg, (size_t)(eq - arg)) != 0))
-		i++;
-	if (i == G_N_ELEMENTS(settings))
-		errx(EX_USAGE, "%.*s: no such setting (thanks)", (int)(eq - arg),
-		    arg);
-	if (strcmp(eq + 1, "no") == 0)
-		rec->rec.flags |= settings[i].no_flag;
-	else if (strcmp(eq + 1, "yes") == 0)
-		rec->rec.flags &= ~settings[i].no_flag;
-	else
-		errx(EX_USAGE, "%s: %s is yes or no", arg, settings[i].name);
+	if (name == NULL) {
+		snprintf(err, errlen, "%s: not NAME=VALUE", arg);
+		return false;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(flags); i++) {
+		if (strcmp(flags[i].name, name) != 0)
+			continue;
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			break;
+		if ((strcmp(v, "no") == 0) == flags[i].set_means_no)
+			m->rec.flags |= flags[i].flag;
+		else
+			m->rec.flags &= ~flags[i].flag;
+		ok = true;
+	}
+	if (strcmp(name, "mode") == 0 && (n = member_mode_parse(v)) >= 0) {
+		m->rec.mode = (uint32_t)n;
+		ok = true;
+	} else if (strcmp(name, "role") == 0 && (n = member_role_parse(v)) >= 0) {
+		m->rec.role = (uint32_t)n;
+		ok = true;
+	} else if (strcmp(name, "name") == 0) {
+		ok = v[0] == '\0' ? (m->name[0] = '\0', true) :
+		    member_name_clean(v, m->name) == 0;
+	} else if (strcmp(name, "lang") == 0 && (strcmp(v, "en") == 0 ||
+	    strcmp(v, "nl") == 0 || v[0] == '\0')) {
+		g_strlcpy(m->rec.lang, v, sizeof m->rec.lang);
+		ok = true;
+	}
+	if (!ok)
+		snprintf(err, errlen, "%s: not a setting (thanks, own_posts: "
+		    "yes|no; mode: each|digest|nomail; role: member|moderator|"
+		    "owner; name: 1 to %d bytes; lang: en|nl)", arg,
+		    MEMBER_NAME_MAX);
+	g_free(name);
+	return ok;
 }
 
-static void
-cmd_set(struct cli *cli, int nargs, char **args)
-{
-	struct member rec = { 0 };
-	char name[256], *addr;
+/* Read and write a member in one transaction. */
+struct edit {
+	struct cli *cli;
 	MDB_txn *txn;
 	uint32_t comm;
-	uint64_t posts;
+	char community[256];
+	char *addr;
+	struct member m;
+	bool existed;
+};
+
+static void
+edit_begin(struct cli *cli, struct edit *e, const char *addr)
+{
 	int rc;
 
-	if (nargs < 2)
-		usage(stderr, EX_USAGE);
-	addr = member_address(args[0]);
-	/* Check every setting before the store is touched. */
-	for (int i = 1; i < nargs; i++)
-		apply_setting(args[i], &rec);
+	memset(e, 0, sizeof *e);
+	e->cli = cli;
+	e->addr = member_address(addr);
 	cli_open_store(cli, true);
-	txn = cli_begin(cli, true);
-	member_community(cli, txn, true, &comm, name, sizeof name);
-	rc = member_get(&cli->st, txn, comm, addr, &rec);
-	if (rc == MDB_NOTFOUND)
-		memset(&rec, 0, sizeof rec);
-	else if (rc != 0)
-		errx(EX_SOFTWARE, "%s: %s: %s", cli->st.path, addr,
+	e->txn = cli_begin(cli, true);
+	member_community(cli, e->txn, true, &e->comm, e->community,
+	    sizeof e->community, NULL);
+	rc = member_get(&cli->st, e->txn, e->comm, e->addr, &e->m);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		errx(EX_DATAERR, "%s: %s: %s", cli->st.path, e->addr,
 		    mdb_strerror(rc));
-	for (int i = 1; i < nargs; i++)
-		apply_setting(args[i], &rec);
-	rec.rec.changed = kring_now();
-	posts = member_posts(cli, txn, comm, addr);
-	if ((rc = member_put(&cli->st, txn, comm, addr, &rec)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0)
-		errx(EX_CANTCREAT, "%s: %s: %s", cli->st.path, addr,
+	e->existed = rc == 0;
+}
+
+/* Write, commit, print. */
+static void
+edit_commit(struct edit *e)
+{
+	struct cli *cli = e->cli;
+	uint64_t posts = member_posts(cli, e->txn, e->comm, e->addr);
+	int rc;
+
+	e->m.rec.changed = kring_now();
+	if ((rc = member_put(&cli->st, e->txn, e->comm, e->addr, &e->m)) != 0 ||
+	    (rc = mdb_txn_commit(e->txn)) != 0)
+		errx(EX_CANTCREAT, "%s: %s: %s", cli->st.path, e->addr,
 		    mdb_strerror(rc));
-	print_member(cli, name, addr, &rec, posts);
-	g_free(addr);
+	print_member(cli, e->community, e->addr, &e->m, posts);
+	g_free(e->addr);
 	cli_finish(cli, NULL);
 }
 
+/* Make *M an active member, added by HOW at NOW. */
 static void
-cmd_show(struct cli *cli, int nargs, char **args)
+make_member(struct member *m, uint32_t how, int64_t now)
 {
-	struct member rec;
+	if (m->rec.state != MEMBER_ACTIVE) {
+		m->rec.state = MEMBER_ACTIVE;
+		m->rec.how = how;
+		m->rec.joined = now;
+	}
+}
+
+static void
+cmd_add(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	struct edit e;
+	char err[256];
+	char *set;
+
+	if (nargs != 1)
+		usage(stderr, EX_USAGE);
+	edit_begin(cli, &e, args[0]);
+	make_member(&e.m, HOW_ADMIN, kring_now());
+	const char *pairs[][2] = { { "name", o->name }, { "mode", o->mode },
+	    { "role", o->role } };
+	for (size_t i = 0; i < G_N_ELEMENTS(pairs); i++) {
+		if (pairs[i][1] == NULL)
+			continue;
+		set = g_strdup_printf("%s=%s", pairs[i][0], pairs[i][1]);
+		if (!apply_setting(set, &e.m, err, sizeof err))
+			errx(EX_USAGE, "%s", err);
+		g_free(set);
+	}
+	edit_commit(&e);
+}
+
+static void
+cmd_remove(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	struct edit e;
+
+	if (nargs != 1)
+		usage(stderr, EX_USAGE);
+	edit_begin(cli, &e, args[0]);
+	if (!e.existed || e.m.rec.state == MEMBER_NONE ||
+	    e.m.rec.state == MEMBER_LEFT)
+		errx(EX_DATAERR, "%s: not a member of %s", e.addr, e.community);
+	e.m.rec.state = MEMBER_LEFT;
+	edit_commit(&e);
+}
+
+static void
+cmd_set(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	struct member probe = { 0 };
+	struct edit e;
+	char err[256];
+
+	if (nargs < 2)
+		usage(stderr, EX_USAGE);
+	/* Check every setting before the store is touched. */
+	for (int i = 1; i < nargs; i++)
+		if (!apply_setting(args[i], &probe, err, sizeof err))
+			errx(EX_USAGE, "%s", err);
+	edit_begin(cli, &e, args[0]);
+	for (int i = 1; i < nargs; i++)
+		apply_setting(args[i], &e.m, err, sizeof err);
+	edit_commit(&e);
+}
+
+static void
+cmd_show(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	struct member m;
 	char name[256], *addr;
 	MDB_txn *txn;
 	uint32_t comm;
@@ -220,86 +386,424 @@ cmd_show(struct cli *cli, int nargs, char **args)
 	addr = member_address(args[0]);
 	cli_open_store(cli, false);
 	txn = cli_begin(cli, false);
-	if (member_community(cli, txn, false, &comm, name, sizeof name)) {
-		rc = member_get(&cli->st, txn, comm, addr, &rec);
+	if (member_community(cli, txn, false, &comm, name, sizeof name, NULL)) {
+		rc = member_get(&cli->st, txn, comm, addr, &m);
 		posts = member_posts(cli, txn, comm, addr);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		errx(EX_SOFTWARE, "%s: %s: %s", cli->st.path, addr,
+		errx(EX_DATAERR, "%s: %s: %s", cli->st.path, addr,
 		    mdb_strerror(rc));
-	print_member(cli, name, addr, rc == 0 ? &rec : NULL, posts);
+	print_member(cli, name, addr, rc == 0 ? &m : NULL, posts);
 	g_free(addr);
 	cli_finish(cli, txn);
 }
 
-static void
-cmd_list(struct cli *cli, int nargs, char **args)
-{
-	unsigned char prefix[4];
-	MDB_val k = { 4, prefix }, v;
-	MDB_cursor *cur;
+/* What list and export walk with. */
+struct listing {
+	struct cli *cli;
 	MDB_txn *txn;
 	uint32_t comm;
+	const char *community;
+	bool all, csv;
+};
+
+/* A CSV field: quoted when it holds a comma, a quote or a line end. */
+static void
+csv_field(GString *out, const char *v)
+{
+	if (strpbrk(v, ",\"\r\n") == NULL) {
+		g_string_append(out, v);
+		return;
+	}
+	g_string_append_c(out, '"');
+	for (const char *p = v; *p; p++) {
+		if (*p == '"')
+			g_string_append_c(out, '"');
+		g_string_append_c(out, *p);
+	}
+	g_string_append_c(out, '"');
+}
+
+static int
+list_one(const char *addr, const struct member *m, void *arg)
+{
+	struct listing *l = arg;
+	char joined[32] = "";
+	GString *out;
+
+	if (!l->all && m->rec.state != MEMBER_ACTIVE &&
+	    m->rec.state != MEMBER_APPLIED && m->rec.state != MEMBER_INVITED)
+		return 0;
+	if (!l->csv) {
+		print_member(l->cli, l->community, addr, m,
+		    member_posts(l->cli, l->txn, l->comm, addr));
+		return 0;
+	}
+	if (m->rec.joined != 0)
+		time_iso(m->rec.joined, joined, sizeof joined);
+	out = g_string_new(NULL);
+	csv_field(out, addr);
+	g_string_append_c(out, ',');
+	csv_field(out, m->name);
+	g_string_append_printf(out, ",%s,%s,%s,%s,%s\n",
+	    member_mode_name(m->rec.mode), member_role_name(m->rec.role),
+	    member_state_name(m->rec.state), joined,
+	    member_how_name(m->rec.how));
+	cli_emit(out);
+	return 0;
+}
+
+static void
+walk_members(struct cli *cli, bool all, bool csv)
+{
+	struct listing l = { .cli = cli, .all = all, .csv = csv };
 	char name[256];
 	int rc;
 
+	cli_open_store(cli, false);
+	l.txn = cli_begin(cli, false);
+	l.community = name;
+	if (csv)
+		cli_emit(g_string_new("address,name,mode,role,state,joined,how\n"));
+	if (member_community(cli, l.txn, false, &l.comm, name, sizeof name,
+	    NULL) && (rc = member_walk(&cli->st, l.txn, l.comm, NULL, list_one,
+	    &l)) != 0)
+		errx(EX_DATAERR, "%s: members: %s", cli->st.path,
+		    mdb_strerror(rc));
+	cli_finish(cli, l.txn);
+}
+
+static void
+cmd_list(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
 	if (nargs != 0)
 		usage(stderr, EX_USAGE);
-	cli_open_store(cli, false);
-	txn = cli_begin(cli, false);
-	if (!member_community(cli, txn, false, &comm, name, sizeof name)) {
-		cli_finish(cli, txn);
-		return;
-	}
-	be32_put(prefix, comm);
-	if ((rc = mdb_cursor_open(txn, cli->st.dbi[DB_MEMBER], &cur)) != 0)
-		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct member rec;
-		char *addr;
-		int grc;
+	walk_members(cli, o->all, false);
+}
 
-		if (k.mv_size <= 4 || memcmp(k.mv_data, prefix, 4) != 0)
+static void
+cmd_export(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	if (nargs != 0)
+		usage(stderr, EX_USAGE);
+	walk_members(cli, o->all, true);
+}
+
+/* Split CSV LINE into at most MAX fields (quotes as csv_field writes
+ * them) into F (g_free each); returns how many, or -1 when malformed. */
+static int
+csv_split(const char *line, char **f, int max)
+{
+	int n = 0;
+	const char *p = line;
+
+	while (n < max) {
+		GString *v = g_string_new(NULL);
+
+		if (*p == '"') {
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+				if (*p == '"')
+					p++;
+				g_string_append_c(v, *p);
+			}
+			if (*p != '"') {
+				g_string_free(v, TRUE);
+				while (n > 0)
+					g_free(f[--n]);
+				return -1;
+			}
+			p++;
+		} else
+			while (*p && *p != ',')
+				g_string_append_c(v, *p++);
+		f[n++] = g_strstrip(g_string_free(v, FALSE));
+		if (*p != ',')
 			break;
-		/* The key's bytes die with the transaction: copy them. */
-		addr = g_strndup((const char *)k.mv_data + 4, k.mv_size - 4);
-		if ((grc = member_get(&cli->st, txn, comm, addr, &rec)) != 0)
-			errx(EX_DATAERR, "%s: member %s: %s", cli->st.path, addr,
-			    mdb_strerror(grc));
-		print_member(cli, name, addr, &rec,
-		    member_posts(cli, txn, comm, addr));
-		g_free(addr);
+		p++;
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		errx(EX_SOFTWARE, "%s", mdb_strerror(rc));
-	mdb_cursor_close(cur);
-	cli_finish(cli, txn);
+	return n;
+}
+
+/* The CSV file PATH as lines, every one checked; exits with its line on
+ * the first bad one.  ADDRS and NAMES get the fields (g_ptr_array). */
+static void
+csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
+    GPtrArray *modes)
+{
+	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char line[CSV_LINE_MAX + 2];
+	long lineno = 0;
+
+	if (fp == NULL)
+		err(EX_NOINPUT, "%s", path);
+	while (fgets(line, sizeof line, fp) != NULL) {
+		char *f[3] = { NULL, NULL, NULL };
+		struct member probe = { 0 };
+		int n;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp))
+			errx(EX_DATAERR, "%s:%ld: line longer than %d bytes", path,
+			    lineno, CSV_LINE_MAX);
+		g_strchomp(line);
+		if (line[0] == '\0' || line[0] == '#' ||
+		    (lineno == 1 && g_str_has_prefix(line, "address")))
+			continue;
+		if ((n = csv_split(line, f, 3)) <= 0 || f[0][0] == '\0')
+			errx(EX_DATAERR, "%s:%ld: not address[,name[,mode]]",
+			    path, lineno);
+		if (n >= 2 && f[1][0] != '\0' &&
+		    member_name_clean(f[1], probe.name) != 0)
+			errx(EX_DATAERR, "%s:%ld: name longer than %d bytes or "
+			    "not UTF-8", path, lineno, MEMBER_NAME_MAX);
+		if (n == 3 && f[2][0] != '\0' && member_mode_parse(f[2]) < 0)
+			errx(EX_DATAERR, "%s:%ld: mode \"%s\" is not each, digest "
+			    "or nomail", path, lineno, f[2]);
+		g_free(check_address(f[0], EX_DATAERR));	/* exits when bad */
+		g_ptr_array_add(addrs, g_ascii_strdown(f[0], -1));
+		g_ptr_array_add(names, n >= 2 ? f[1] : g_strdup(""));
+		g_ptr_array_add(modes, n == 3 ? f[2] : g_strdup(""));
+		g_free(f[0]);
+	}
+	if (ferror(fp))
+		err(EX_IOERR, "%s", path);
+	if (fp != stdin)
+		fclose(fp);
+}
+
+static void
+cmd_import(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
+	int64_t now = kring_now();
+	size_t added = 0, kept = 0;
+	char name[256];
+	uint32_t comm;
+	MDB_txn *txn;
+	int rc = 0;
+
+	if (nargs != 1)
+		usage(stderr, EX_USAGE);
+	csv_read(args[0], addrs, names, modes);
+	cli_open_store(cli, true);
+	txn = cli_begin(cli, true);
+	member_community(cli, txn, true, &comm, name, sizeof name, NULL);
+	for (guint i = 0; i < addrs->len && rc == 0; i++) {
+		struct member m;
+		const char *mode = modes->pdata[i], *nm = names->pdata[i];
+
+		rc = member_get(&cli->st, txn, comm, addrs->pdata[i], &m);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			break;
+		if (m.rec.state == MEMBER_ACTIVE) {
+			kept++;
+			rc = 0;
+			continue;
+		}
+		make_member(&m, HOW_IMPORT, now);
+		if (mode[0] != '\0')
+			m.rec.mode = (uint32_t)member_mode_parse(mode);
+		if (nm[0] != '\0')
+			(void)member_name_clean(nm, m.name);
+		m.rec.changed = now;
+		rc = member_put(&cli->st, txn, comm, addrs->pdata[i], &m);
+		added++;
+	}
+	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0)
+		errx(EX_CANTCREAT, "%s: %s", cli->st.path, mdb_strerror(rc));
+	printf("%s: %zu added, %zu already members\n", name, added, kept);
+	g_ptr_array_unref(addrs);
+	g_ptr_array_unref(names);
+	g_ptr_array_unref(modes);
+	cli_finish(cli, NULL);
+}
+
+/* Set up MS for an admin's mail in community C (the config's). */
+static void
+admin_membership(struct cli *cli, MDB_txn *txn, const struct community_conf *c,
+    const struct opts *o, struct membership *ms, unsigned char *key)
+{
+	char errbuf[512];
+
+	if (c == NULL)
+		errx(EX_USAGE, "mail to members needs the config (-c)");
+	if (staff_key_load(cli->st.path, true, key, errbuf, sizeof errbuf) != 0)
+		errx(EX_CANTCREAT, "%s", errbuf);
+	msginfo_global_init();
+	memset(ms, 0, sizeof *ms);
+	ms->st = &cli->st;
+	ms->txn = txn;
+	ms->conf = &cli->conf;
+	ms->c = c;
+	ms->key = key;
+	ms->now = kring_now();
+	ms->admin = true;
+	ms->preview = o->send ? NULL : g_byte_array_new();
+}
+
+/* Commit (--send) or show the preview and change nothing. */
+static void
+admin_finish(struct cli *cli, MDB_txn *txn, struct membership *ms)
+{
+	int rc;
+
+	if (ms->preview != NULL) {
+		mdb_txn_abort(txn);
+		if (fwrite(ms->preview->data, 1, ms->preview->len, stdout) !=
+		    ms->preview->len)
+			err(EX_IOERR, "stdout");
+		g_byte_array_unref(ms->preview);
+	} else if ((rc = mdb_txn_commit(txn)) != 0)
+		errx(EX_CANTCREAT, "%s: %s", cli->st.path, mdb_strerror(rc));
+	cli_finish(cli, NULL);
+}
+
+static void
+decide(struct cli *cli, int nargs, char **args, const struct opts *o,
+    bool approve)
+{
+	const struct community_conf *c;
+	unsigned char key[STAFF_KEY_LEN];
+	struct membership ms;
+	char name[256], outcome[128], *addr;
+	uint32_t comm;
+	MDB_txn *txn;
+	int rc;
+
+	if (nargs != 1)
+		usage(stderr, EX_USAGE);
+	addr = member_address(args[0]);
+	cli->need_config = true;
+	cli_open_store(cli, true);
+	txn = cli_begin(cli, true);
+	member_community(cli, txn, true, &comm, name, sizeof name, &c);
+	admin_membership(cli, txn, c, o, &ms, key);
+	rc = membership_decide(&ms, addr, approve, outcome, sizeof outcome);
+	if (rc == -2)
+		errx(EX_DATAERR, "%s: has not applied to %s", addr, name);
+	if (rc != 0)
+		errx(EX_SOFTWARE, "%s: %s", addr, rc == -1 ? outcome :
+		    mdb_strerror(rc));
+	fprintf(stderr, "%s: %s%s\n", addr, outcome, o->send ? "" :
+	    " (preview: nothing changed; --send to act)");
+	g_free(addr);
+	admin_finish(cli, txn, &ms);
+}
+
+static void
+cmd_approve(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	decide(cli, nargs, args, o, true);
+}
+
+static void
+cmd_reject(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	decide(cli, nargs, args, o, false);
+}
+
+static void
+cmd_invite(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
+	const struct community_conf *c;
+	unsigned char key[STAFF_KEY_LEN];
+	struct membership ms;
+	char name[256], outcome[128];
+	size_t sent = 0, members = 0;
+	uint32_t comm;
+	MDB_txn *txn;
+
+	for (int i = 0; i < nargs; i++) {
+		g_ptr_array_add(addrs, member_address(args[i]));
+		g_ptr_array_add(names, g_strdup(""));
+		g_ptr_array_add(modes, g_strdup(""));
+	}
+	if (o->csv != NULL)
+		csv_read(o->csv, addrs, names, modes);
+	if (addrs->len == 0)
+		usage(stderr, EX_USAGE);
+	cli->need_config = true;
+	cli_open_store(cli, true);
+	txn = cli_begin(cli, true);
+	member_community(cli, txn, true, &comm, name, sizeof name, &c);
+	admin_membership(cli, txn, c, o, &ms, key);
+	for (guint i = 0; i < addrs->len; i++) {
+		int rc = membership_invite(&ms, addrs->pdata[i], names->pdata[i],
+		    outcome, sizeof outcome);
+
+		if (rc == -2) {
+			members++;
+			continue;
+		}
+		if (rc != 0)
+			errx(EX_SOFTWARE, "%s: %s", (char *)addrs->pdata[i],
+			    rc == -1 ? outcome : mdb_strerror(rc));
+		sent++;
+	}
+	fprintf(stderr, "%s: %zu invited, %zu already members%s\n", name, sent,
+	    members, o->send ? "" : " (preview: nothing sent; --send to act)");
+	g_ptr_array_unref(addrs);
+	g_ptr_array_unref(names);
+	g_ptr_array_unref(modes);
+	admin_finish(cli, txn, &ms);
 }
 
 static const struct command {
 	const char *name;
-	void (*run)(struct cli *, int, char **);
+	void (*run)(struct cli *, int, char **, const struct opts *);
 } commands[] = {
-	{ "set", cmd_set },
-	{ "show", cmd_show },
-	{ "list", cmd_list },
+	{ "add", cmd_add }, { "remove", cmd_remove }, { "set", cmd_set },
+	{ "show", cmd_show }, { "list", cmd_list }, { "export", cmd_export },
+	{ "import", cmd_import }, { "approve", cmd_approve },
+	{ "reject", cmd_reject }, { "invite", cmd_invite },
 };
 
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		CLI_LONGOPTS,
+		{ "name", required_argument, NULL, 'N' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "role", required_argument, NULL, 'R' },
+		{ "csv", required_argument, NULL, 'V' },
+		{ "all", no_argument, NULL, 'A' },
+		{ "send", no_argument, NULL, 'S' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct cli cli = { 0 };
-	int arg = cli_parse_common(&cli, argc, argv, -1, usage);
+	struct opts o = { 0 };
+	int ch;
 
-	if (arg == argc)
+	while ((ch = getopt_long(argc, argv, CLI_SHORTOPTS, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h': usage(stdout, 0); break;
+		case 'N': o.name = optarg; break;
+		case 'M': o.mode = optarg; break;
+		case 'R': o.role = optarg; break;
+		case 'V': o.csv = optarg; break;
+		case 'A': o.all = true; break;
+		case 'S': o.send = true; break;
+		default:
+			if (!cli_option(&cli, ch, optarg))
+				usage(stderr, EX_USAGE);
+		}
+	}
+	if (optind == argc)
 		usage(stderr, EX_USAGE);
 	for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-		if (strcmp(commands[i].name, argv[arg]) == 0) {
-			commands[i].run(&cli, argc - arg - 1, argv + arg + 1);
+		if (strcmp(commands[i].name, argv[optind]) == 0) {
+			commands[i].run(&cli, argc - optind - 1,
+			    argv + optind + 1, &o);
 			return 0;
 		}
-	warnx("%s: no such command", argv[arg]);
+	warnx("%s: no such command", argv[optind]);
 	usage(stderr, EX_USAGE);
 	return EX_USAGE;
 }

@@ -15,8 +15,10 @@
 #ifndef KRING_MEMBERSHIP_H
 #define KRING_MEMBERSHIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <glib.h>
 #include "kring/config.h"
 #include "kring/membercmd.h"
 #include "kring/store.h"
@@ -28,6 +30,11 @@ struct membership {
 	const struct community_conf *c;
 	const unsigned char *key;	/* the store's secret (staffauth.h) */
 	int64_t now;
+	/* An admin acts (kring member): no daily limit.  PREVIEW not NULL:
+	 * the answers are appended to it as an mbox, not enqueued (the
+	 * caller aborts the transaction). */
+	bool admin;
+	GByteArray *preview;
 };
 
 /* The mail that carries the command. */
@@ -46,6 +53,17 @@ struct member_mail {
 int membership_handle(const struct membership *ms,
     const struct member_request *r, const struct member_mail *in,
     char *outcome, size_t olen);
+
+/* Staff admit (APPROVE) or turn down the applicant ADDRESS of a closed
+ * community, who is told either way.  -2 when ADDRESS has not applied. */
+int membership_decide(const struct membership *ms, const char *address,
+    bool approve, char *outcome, size_t olen);
+
+/* Invite ADDRESS (NAME may be ""): a mail with an accept address
+ * (community+confirm-TOKEN@domain, Reply-To too) whose use makes them a
+ * member, in a closed community too.  -2 when they are a member. */
+int membership_invite(const struct membership *ms, const char *address,
+    const char *name, char *outcome, size_t olen);
 
 /* Seconds a confirm address works: limits.confirm_hours. */
 int64_t membership_confirm_seconds(const struct kring_config *conf);
