@@ -223,8 +223,10 @@ send_settings(struct answer *a, const char *changed, const char *outcome)
 		strftime(joined, sizeof joined, "%Y-%m-%d", &tm);
 		tmpl_ctx_set(a->ctx, "joined", joined);
 	}
-	if (changed != NULL)
+	if (changed != NULL) {
+		tmpl_ctx_set_bool(a->ctx, "changed", true);
 		tmpl_ctx_set_bool(a->ctx, changed, true);
+	}
 	return send_answer(a, "settings", NULL);
 }
 
@@ -272,8 +274,6 @@ do_lang(struct answer *a, const char *lang)
 	return send_settings(a, "changed_lang", "language set");
 }
 
-/* Join: at once in an open community; in a closed one the staff
- * decide (kring member approve|reject). */
 /* Welcome A's member, who has just joined. */
 static int
 welcome(struct answer *a)
@@ -285,8 +285,9 @@ welcome(struct answer *a)
 	return send_answer(a, "welcome", NULL);
 }
 
-/* Join (INVITED: by an invitation, which admits in a closed community
- * too). */
+/* Join: at once in an open community; in a closed one the staff
+ * decide (kring member approve|reject).  An invitation (INVITED)
+ * admits in a closed community too. */
 static int
 confirmed_join(struct answer *a, const struct member_request *r,
     bool invited)
@@ -370,6 +371,8 @@ do_confirm(struct answer *a, const struct member_request *r)
 	case MTOKEN_FORGED:
 		return note(a, "note_token_forged", "token forged or for "
 		    "another address");
+	case MTOKEN_OTHER_ACTION:
+		return note(a, "note_token_other", "token for another action");
 	default:
 		return note(a, "note_token_malformed", "token malformed");
 	}

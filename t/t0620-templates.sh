@@ -143,7 +143,8 @@ test_expect_success 'every language has the templates of en, and each renders' '
 # text may hold markup: escaped in .html, as it is in .txt.
 EVIL='Eve <script>alert(1)</script> & "quotes"'
 EVIL_HTML='Eve &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'
-KINDS='newsletter thanks feedback sla confirm refused'
+KINDS='newsletter thanks feedback sla confirm refused welcome goodbye help
+settings member-note invite'
 
 # Render template $2 of language $1 with the values every kind gets and
 # then the rest of the arguments.
@@ -271,6 +272,71 @@ empty_refused() {
 	render_kind "$1" "$2" reason_text='Reason Charlie.'
 }
 
+# The command addresses, as membership.c sets them.
+CMDS="list_address=kring@example.net"
+for c in subscribe unsubscribe help settings each digest nomail name \
+    lang-en lang-nl; do
+	CMDS="$CMDS cmd_$(echo $c | tr - _)=kring+$c@example.net"
+done
+
+full_welcome() {
+	render_kind "$1" "$2" greeting_name="$EVIL" address=ann@example.net \
+		is_member=true mode_each=true $CMDS
+}
+
+empty_welcome() {
+	render_kind "$1" "$2" address=ann@example.net is_member=true \
+		mode_nomail=true $CMDS
+}
+
+full_goodbye() {
+	render_kind "$1" "$2" greeting_name="$EVIL" address=ann@example.net \
+		not_member=true $CMDS
+}
+
+empty_goodbye() {
+	render_kind "$1" "$2" address=ann@example.net not_member=true $CMDS
+}
+
+full_help() {
+	render_kind "$1" "$2" greeting_name="$EVIL" unknown_command="$EVIL" \
+		is_member=true mode_digest=true $CMDS
+}
+
+empty_help() {
+	render_kind "$1" "$2" not_member=true closed=true $CMDS
+}
+
+full_settings() {
+	render_kind "$1" "$2" greeting_name="$EVIL" display_name="$EVIL" \
+		address=ann@example.net is_member=true mode_each=true \
+		lang_$1=true joined=2026-11-02 changed=true changed_name=true \
+		$CMDS
+}
+
+empty_settings() {
+	render_kind "$1" "$2" address=ann@example.net is_member=true \
+		mode_nomail=true lang_$1=true $CMDS
+}
+
+full_member_note() {
+	render_kind "$1" "$2" greeting_name="$EVIL" note_name_bad=true $CMDS
+}
+
+empty_member_note() {
+	render_kind "$1" "$2" not_member=true note_token_expired=true $CMDS
+}
+
+full_invite() {
+	render_kind "$1" "$2" greeting_name="$EVIL" action_invite=true \
+		confirm_address='kring+confirm-4f2a@example.net' expires_hours=72
+}
+
+empty_invite() {
+	render_kind "$1" "$2" action_invite=true \
+		confirm_address='kring+confirm-4f2a@example.net' expires_hours=72
+}
+
 # Whether the text of FILE (tags dropped) is in language $1 and not in
 # the other: a few common words of each, none in the values above.
 is_lang() {
@@ -339,8 +405,9 @@ test_expect_success 'every kind renders in en and nl, full and empty' '
 	for kind in $KINDS; do
 		for lang in en nl; do
 			for file in $kind.txt $kind.html $kind-subject.txt; do
-				full_$kind $lang $file >full.$lang.$file &&
-				empty_$kind $lang $file >empty.$lang.$file &&
+				fn=$(echo $kind | tr - _) &&
+				full_$fn $lang $file >full.$lang.$file &&
+				empty_$fn $lang $file >empty.$lang.$file &&
 				test -s full.$lang.$file &&
 				test -s empty.$lang.$file || return 1
 			done
@@ -360,24 +427,48 @@ test_expect_success 'subjects are one line, in the language' '
 	Kring: 3 unanswered for more than 24 h
 	Confirm that you want to join Kring
 	Not carried out: $EVIL
+	Welcome to Kring
+	You have left Kring
+	Not understood: “$EVIL” – how Kring works by email
+	Done: your settings in Kring
+	Kring: this name cannot be used
+	You are invited to join Kring
 	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 412 berichten van 97 leden
 	Bedankt voor je inbreng in Kring, $EVIL
 	Je inbreng over “$EVIL”: doorgevoerd
 	Kring: 3 onbeantwoord na meer dan 24 uur
 	Bevestig je aanmelding bij Kring
 	Niet uitgevoerd: $EVIL
+	Welkom bij Kring
+	Je bent afgemeld bij Kring
+	Niet begrepen: “$EVIL” – zo werkt Kring per e-mail
+	Gedaan: je instellingen bij Kring
+	Kring: deze naam kan niet
+	Je bent uitgenodigd voor Kring
 	Kring newsletter 2026-10-27 – 2026-11-09: 0 posts from 0 members
 	Thank you for your input in Kring
 	Your input on “Whiskey”: declined
 	Kring: 0 unanswered for more than 24 h
 	Confirm that you want to leave Kring
 	Not carried out: your email without a subject
+	Welcome to Kring
+	You have left Kring
+	How Kring works by email
+	Your settings in Kring
+	Kring: this confirmation has expired
+	You are invited to join Kring
 	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 0 berichten van 0 leden
 	Bedankt voor je inbreng in Kring
 	Je inbreng over “Whiskey”: niet doorgevoerd
 	Kring: 0 onbeantwoord na meer dan 24 uur
 	Bevestig je afmelding bij Kring
 	Niet uitgevoerd: je e-mail zonder onderwerp
+	Welkom bij Kring
+	Je bent afgemeld bij Kring
+	Zo werkt Kring per e-mail
+	Je instellingen bij Kring
+	Kring: deze bevestiging is verlopen
+	Je bent uitgenodigd voor Kring
 	EOF
 	for set in full empty; do
 		for lang in en nl; do
@@ -460,6 +551,18 @@ test_expect_success 'member text is escaped in .html, as it is in .txt' '
 		count_is "$EVIL_HTML" 2 full.$lang.confirm.html &&
 		count_is "$EVIL" 2 full.$lang.refused.txt &&
 		count_is "$EVIL_HTML" 3 full.$lang.refused.html &&
+		count_is "$EVIL" 1 full.$lang.welcome.txt &&
+		count_is "$EVIL_HTML" 2 full.$lang.welcome.html &&
+		count_is "$EVIL" 1 full.$lang.goodbye.txt &&
+		count_is "$EVIL_HTML" 2 full.$lang.goodbye.html &&
+		count_is "$EVIL" 2 full.$lang.help.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.help.html &&
+		count_is "$EVIL" 2 full.$lang.settings.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.settings.html &&
+		count_is "$EVIL" 1 full.$lang.member-note.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.member-note.html &&
+		count_is "$EVIL" 1 full.$lang.invite.txt &&
+		count_is "$EVIL_HTML" 2 full.$lang.invite.html &&
 		grep -F "<title>Subject $EVIL_HTML</title>" \
 			full.$lang.sla.html &&
 		grep -F "Alpha &lt;b&gt;one&lt;/b&gt;" \
@@ -475,6 +578,71 @@ test_expect_success 'member text is escaped in .html, as it is in .txt' '
 		grep -F "<ul><li>Outcome Yankee.</li></ul>" \
 			full.$lang.feedback.html || return 1
 	done
+'
+
+test_expect_success 'member mail: the commands each reader can use' '
+	for lang in en nl; do
+		grep -o "kring[+a-z-]*@example.net" full.$lang.help.txt |
+			sort -u >member.cmds &&
+		grep -o "kring[+a-z-]*@example.net" empty.$lang.help.txt |
+			sort -u >newcomer.cmds &&
+		test "$(wc -l <member.cmds)" -eq 10 &&
+		! grep "+subscribe@" member.cmds &&
+		printf "%s\n" kring+help@example.net \
+			kring+subscribe@example.net >expect &&
+		test_cmp expect newcomer.cmds &&
+		test "$(grep -o "mailto:kring[+a-z-]*@" full.$lang.help.html |
+			sort -u | wc -l)" -eq 10 || return 1
+	done &&
+	grep -x "  Delivery       each post by email" full.en.settings.txt &&
+	grep -x "  Bezorging      geen berichten per e-mail" \
+		empty.nl.settings.txt &&
+	grep -x "  Name           the one your email program sends" \
+		empty.en.settings.txt &&
+	grep -x "  Taal           Nederlands" empty.nl.settings.txt &&
+	grep -x "  Language       English" empty.en.settings.txt &&
+	grep -x "  Member since   2026-11-02" full.en.settings.txt &&
+	! grep "Member since\|Lid sinds" empty.en.settings.txt \
+		empty.nl.settings.txt &&
+	grep -x "Done: the name shown for you is changed." full.en.settings.txt &&
+	! grep "Done\|Gedaan" empty.en.settings.txt empty.nl.settings.txt
+'
+
+test_expect_success 'member mail: each note says its own thing, in each language' '
+	for lang in en nl; do
+		for flag in already_member not_member applied rejected \
+		    name_bad token_expired token_used token_forged \
+		    token_malformed token_other; do
+			render_kind $lang member-note-subject.txt \
+				note_$flag=true $CMDS >>subjects.$lang &&
+			render_kind $lang member-note.txt note_$flag=true \
+				$CMDS >note.txt &&
+			sed -n "4,/^\(For everything\|Alles wat\)/p" note.txt |
+				grep -v "^$" | sed "\$d" >para &&
+			test -s para &&
+			cat para >>paras.$lang &&
+			echo >>paras.$lang || return 1
+		done &&
+		test "$(grep -c "" subjects.$lang)" -eq 10 &&
+		test "$(sort -u subjects.$lang | wc -l)" -eq 8 &&
+		test "$(grep -c "^$" paras.$lang)" -eq 10 &&
+		is_lang $lang paras.$lang || return 1
+	done &&
+	grep "^Your request to join Kring was not accepted$" subjects.en &&
+	grep "^Je verzoek om lid te worden van Kring ligt bij het team$" \
+		subjects.nl
+'
+
+test_expect_success 'the footer says why the reader gets the mail' '
+	grep -x "You get this email in answer to a request for this address at" \
+		full.en.goodbye.txt &&
+	grep -x "Je krijgt deze e-mail omdat je bent uitgenodigd voor" \
+		full.nl.invite.txt &&
+	grep "because you were invited to join Kring\." full.en.invite.html &&
+	grep -x "You get this email because you are a member of Kring." \
+		full.en.welcome.txt &&
+	grep "omdat iemand zich met dit adres wil aanmelden" \
+		full.nl.confirm.html
 '
 
 test_expect_success 'no heading without content, full or empty' '
