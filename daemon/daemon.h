@@ -8,6 +8,9 @@
  *   deliver.c   the delivery threads: the outbox to the relay
  *   scheduler.c the schedules: staff tools run as child processes
  *   staffmail.c staff acting by mail (community+topic@ and the like)
+ *   membermail.c members by mail: commands, who may post
+ *   expander.c  the fan-out thread: posts into the outbox per member
+ *   web.c       the one-click unsubscribe over HTTP (libmicrohttpd)
  *
  * One event loop thread runs every session; one writer thread owns the
  * LMDB write transactions.  They meet in two queues (commit.c).
@@ -37,6 +40,7 @@ struct listener {
 
 struct committer;
 struct deliverer;
+struct web;
 struct expander;
 struct scheduler;
 
@@ -58,6 +62,7 @@ struct server {
 	struct deliverer *deliverer;	/* NULL without a relay */
 	struct scheduler *scheduler;	/* the schedules of kring.conf */
 	struct expander *expander;	/* fan-outs into the outbox */
+	struct web *web;		/* one-click HTTP; NULL without */
 	unsigned char staff_key[STAFF_KEY_LEN];	/* for staff tokens */
 	bool have_staff_key;
 	GHashTable *member_clients;	/* client address -> struct client_rate */
@@ -156,6 +161,14 @@ int member_requests_apply(struct store *st, MDB_txn *txn,
 /* In the loop: log what came of them. */
 void member_requests_log(const struct commit_job *job);
 
+/* web.c: the one-click unsubscribe.  Bind SPEC ("host:port", before
+ * privileges are dropped): NULL with a log line on failure. */
+struct web *web_bind(struct server *srv, const char *spec);
+/* Serve, once the store is open: 0 or -1. */
+int web_start(struct web *w);
+/* Finish the requests in flight, close, free.  NULL is fine. */
+void web_stop(struct web *w);
+
 /* scheduler.c: runs the staff tools of kring.conf's schedules. */
 struct scheduler *scheduler_start(struct server *srv);
 /* Wait for runs in flight, free. */
@@ -163,6 +176,9 @@ void scheduler_stop(struct scheduler *sc);
 
 /* listener.c */
 int listeners_open(struct server *srv);
+/* Into BUF the address FD is bound to, "host:port" ("[v6]:port"): port
+ * 0 picks a free one, and logs and tests need the one picked. */
+void socket_name(int fd, char *buf, size_t buflen);
 void listeners_close(struct server *srv);
 
 /* session.c */

@@ -26,7 +26,7 @@
 
 struct options {
 	bool foreground, check_only;
-	const char *config_path, *store, *pidfile, *relay;
+	const char *config_path, *store, *pidfile, *relay, *web;
 	const char *listen[KRING_MAX_LISTENERS];
 	size_t nlisten;
 };
@@ -35,7 +35,8 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out,
-	    "usage: kringd [-fn] [-c FILE] [-l HOST:PORT[/lmtp]]... [-s DIR] [-r HOST:PORT] [-p PIDFILE]\n"
+	    "usage: kringd [-fn] [-c FILE] [-l HOST:PORT[/lmtp]]... [-s DIR] [-r HOST:PORT]\n"
+	    "              [-w HOST:PORT] [-p PIDFILE]\n"
 	    "\n"
 	    "Take community mail in over SMTP and LMTP and keep it in the store.\n"
 	    "\n"
@@ -48,6 +49,8 @@ usage(FILE *out, int status)
 	    "  -r HOST:PORT  deliver the outbox through this relay, replacing\n"
 	    "            the config's delivery relay\n"
 	    "  -s DIR    the store (LMDB directory), replacing the config's\n"
+	    "  -w HOST:PORT  serve the one-click unsubscribe over HTTP here,\n"
+	    "            replacing the config's web_listen; port 0 picks one\n"
 	    "  -h        this help\n"
 	    "\n"
 	    "Signals: SIGHUP reloads the configuration, SIGTERM finishes what\n"
@@ -65,7 +68,7 @@ parse_options(int argc, char **argv, struct options *o)
 	int ch;
 
 	memset(o, 0, sizeof *o);
-	while ((ch = getopt_long(argc, argv, "c:fhl:np:r:s:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fhl:np:r:s:w:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o->config_path = optarg; break;
 		case 'f': o->foreground = true; break;
@@ -73,6 +76,7 @@ parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->pidfile = optarg; break;
 		case 's': o->store = optarg; break;
 		case 'r': o->relay = optarg; break;
+		case 'w': o->web = optarg; break;
 		case 'l':
 			if (o->nlisten == KRING_MAX_LISTENERS)
 				errx(EX_USAGE, "too many -l options");
@@ -114,6 +118,18 @@ load_config(const struct options *o, struct kring_config *conf, char *err,
 	if (o->relay != NULL) {
 		g_free(conf->delivery.relay);
 		conf->delivery.relay = g_strdup(o->relay);
+	}
+	if (o->web != NULL) {
+		struct listen_spec ls;
+
+		if (listen_spec_parse(o->web, &ls) != 0 ||
+		    ls.proto != PROTO_SMTP) {
+			snprintf(err, errlen, "-w %s: not HOST:PORT", o->web);
+			config_free(conf);
+			return -1;
+		}
+		g_free(conf->web_listen);
+		conf->web_listen = g_strdup(o->web);
 	}
 	if (conf->ncommunities == 0)
 		log_warnx("%s: no community configured: every RCPT is refused",
@@ -261,6 +277,9 @@ server_run(struct server *srv, const struct options *o)
 		errx(EX_OSERR, "cannot set up the event loop");
 	if (listeners_open(srv) != 0)
 		exit(EX_UNAVAILABLE);
+	if (srv->conf->web_listen != NULL &&
+	    (srv->web = web_bind(srv, srv->conf->web_listen)) == NULL)
+		exit(EX_UNAVAILABLE);
 	if (!o->foreground) {
 		if (daemon(1, 0) != 0)
 			err(EX_OSERR, "daemon");
@@ -287,6 +306,8 @@ server_run(struct server *srv, const struct options *o)
 	srv->deliverer = deliverer_start(srv);
 	srv->expander = expander_start(srv);
 	srv->scheduler = scheduler_start(srv);
+	if (srv->web != NULL && web_start(srv->web) != 0)
+		exit(EX_UNAVAILABLE);
 	signal(SIGPIPE, SIG_IGN);
 	ev_term = evsignal_new(srv->base, SIGTERM, on_sigterm, srv);
 	ev_int = evsignal_new(srv->base, SIGINT, on_sigterm, srv);
@@ -298,6 +319,7 @@ server_run(struct server *srv, const struct options *o)
 	    srv->conf->ncommunities, srv->conf->ncommunities == 1 ? "y" : "ies");
 	if (event_base_dispatch(srv->base) < 0)
 		log_warnx("event loop failed");
+	web_stop(srv->web);
 	scheduler_stop(srv->scheduler);
 	committer_stop(srv->committer);
 	expander_stop(srv->expander);

@@ -32,9 +32,8 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 	log_warn("accept on %s", l->bound);
 }
 
-/* Record the address actually bound (port 0 picks a free one). */
-static void
-listener_name(struct listener *l, int fd)
+void
+socket_name(int fd, char *buf, size_t buflen)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -54,8 +53,8 @@ listener_name(struct listener *l, int fd)
 			port = ntohs(s4->sin_port);
 		}
 	}
-	snprintf(l->bound, sizeof l->bound, ss.ss_family == AF_INET6 ?
-	    "[%s]:%d" : "%s:%d", host, port);
+	snprintf(buf, buflen, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d",
+	    host, port);
 }
 
 static int
@@ -82,7 +81,7 @@ listener_open(struct server *srv, struct listener *l)
 		return -1;
 	}
 	evconnlistener_set_error_cb(l->evl, accept_error_cb);
-	listener_name(l, evconnlistener_get_fd(l->evl));
+	socket_name(evconnlistener_get_fd(l->evl), l->bound, sizeof l->bound);
 	log_info("listening on %s (%s)", l->bound,
 	    l->spec.proto == PROTO_LMTP ? "lmtp" : "smtp");
 	return 0;

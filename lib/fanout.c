@@ -145,7 +145,7 @@ list_footer(const struct kring_config *conf, const struct community_conf *c)
 	g_free(cmd);
 	if (c->archive_url != NULL)
 		tmpl_ctx_set(ctx, "archive_url", c->archive_url);
-	text = mail_render_one(conf, c, "list-footer.txt", ctx, err, sizeof err);
+	text = mail_render_one(conf, c, NULL, "list-footer.txt", ctx, err, sizeof err);
 	if (text == NULL)
 		log_warnx("community %s: no list footer: %s", c->name, err);
 	tmpl_ctx_free(ctx);

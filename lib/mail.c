@@ -70,7 +70,8 @@ mail_out_init(struct mail_out *mo, const struct kring_config *conf,
 
 char *
 mail_render_one(const struct kring_config *conf, const struct community_conf *c,
-    const char *name, struct tmpl_ctx *ctx, char *err, size_t errlen)
+    const char *lang, const char *name, struct tmpl_ctx *ctx, char *err,
+    size_t errlen)
 {
 	char *dirs[KRING_MAX_TEMPLATE_DIRS + 4];
 	struct tmpl_set *set;
@@ -83,8 +84,10 @@ mail_render_one(const struct kring_config *conf, const struct community_conf *c,
 		g_free(dirs[i]);
 	tmpl_ctx_set(ctx, "community_name", c->description[0] ?
 	    c->description : c->name);
-	tmpl_ctx_set(ctx, "lang", c->language);
-	rc = tmpl_render(set, c->language, name, ctx, out, err, errlen);
+	if (lang == NULL || lang[0] == '\0')
+		lang = c->language;
+	tmpl_ctx_set(ctx, "lang", lang);
+	rc = tmpl_render(set, lang, name, ctx, out, err, errlen);
 	tmpl_set_free(set);
 	return g_string_free(out, rc != 0);
 }

@@ -474,6 +474,21 @@ membership_invite(const struct membership *ms, const char *address,
 }
 
 int
+membership_leave(const struct membership *ms, const char *address,
+    char *outcome, size_t olen)
+{
+	struct member_mail in = { address, "", "" };
+	struct answer a;
+	int rc = answer_open(&a, ms, &in, "", outcome, olen);
+
+	if (rc != 0)
+		return rc;
+	rc = is_member(&a) ? confirmed_leave(&a) : -2;
+	tmpl_ctx_free(a.ctx);
+	return rc;
+}
+
+int
 membership_handle(const struct membership *ms,
     const struct member_request *r, const struct member_mail *in,
     char *outcome, size_t olen)

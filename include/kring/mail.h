@@ -57,11 +57,12 @@ int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
     char *err, size_t errlen);
 
-/* Render the one template NAME (e.g. "list-footer.txt") of community
- * C's language with CTX into a new string, or NULL with ERR set. */
+/* Render the one template NAME (e.g. "list-footer.txt") in LANG (NULL:
+ * community C's language) with CTX into a new string, or NULL with ERR
+ * set. */
 char *mail_render_one(const struct kring_config *conf,
-    const struct community_conf *c, const char *name, struct tmpl_ctx *ctx,
-    char *err, size_t errlen);
+    const struct community_conf *c, const char *lang, const char *name,
+    struct tmpl_ctx *ctx, char *err, size_t errlen);
 
 /* Set TEXT_NAME and HTML_NAME in CTX from Markdown MD (NULL or "":
  * neither). */

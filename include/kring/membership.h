@@ -65,6 +65,11 @@ int membership_decide(const struct membership *ms, const char *address,
 int membership_invite(const struct membership *ms, const char *address,
     const char *name, char *outcome, size_t olen);
 
+/* ADDRESS leaves at once (one-click unsubscribe, whose token the caller
+ * checked) and gets the goodbye.  -2 when they are not a member. */
+int membership_leave(const struct membership *ms, const char *address,
+    char *outcome, size_t olen);
+
 /* Seconds a confirm address works: limits.confirm_hours. */
 int64_t membership_confirm_seconds(const struct kring_config *conf);
 
