@@ -35,6 +35,8 @@ static const struct {
 };
 
 #define CONFIRM_PREFIX "confirm-"
+#define APPROVE_PREFIX "approve-"
+#define REJECT_PREFIX "reject-"
 
 static void
 keep_unknown(const char *detail, size_t len, struct member_request *r)
@@ -49,18 +51,62 @@ keep_unknown(const char *detail, size_t len, struct member_request *r)
 	r->unknown[n] = '\0';
 }
 
+/* TEXT (LEN bytes) into R->token, lower case; "" when too long. */
+static void
+keep_token(const char *text, size_t len, struct member_request *r)
+{
+	if (len < sizeof r->token)
+		for (size_t i = 0; i < len; i++)
+			r->token[i] = g_ascii_tolower(text[i]);
+}
+
+/* "ID-TOKEN" of a staff decision into R (R->id 0 when ID is not one). */
+static void
+parse_decision(const char *text, size_t len, struct member_request *r)
+{
+	const char *dash = memchr(text, '-', len);
+	char digits[21];
+	size_t n;
+
+	r->cmd = MCMD_DECIDE;
+	if (dash == NULL || (n = (size_t)(dash - text)) == 0 ||
+	    n >= sizeof digits)
+		return;
+	memcpy(digits, text, n);
+	digits[n] = '\0';
+	if (g_ascii_string_to_unsigned(digits, 10, 1, G_MAXUINT64, &r->id,
+	    NULL))
+		keep_token(dash + 1, len - n - 1, r);
+	else
+		r->id = 0;
+}
+
+/* True when DETAIL (LEN bytes) starts with PREFIX and has more. */
+static bool
+has_prefix(const char *detail, size_t len, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	return len > plen && g_ascii_strncasecmp(detail, prefix, plen) == 0;
+}
+
 void
 member_request_parse(const char *detail, size_t len, struct member_request *r)
 {
-	size_t plen = strlen(CONFIRM_PREFIX);
-
 	memset(r, 0, sizeof *r);
-	if (len > plen && g_ascii_strncasecmp(detail, CONFIRM_PREFIX, plen) == 0) {
+	if (has_prefix(detail, len, CONFIRM_PREFIX)) {
 		r->cmd = MCMD_CONFIRM;
-		if (len - plen < sizeof r->token) {
-			for (size_t i = 0; i < len - plen; i++)
-				r->token[i] = g_ascii_tolower(detail[plen + i]);
-		}
+		keep_token(detail + strlen(CONFIRM_PREFIX),
+		    len - strlen(CONFIRM_PREFIX), r);
+		return;
+	}
+	if (has_prefix(detail, len, APPROVE_PREFIX) ||
+	    has_prefix(detail, len, REJECT_PREFIX)) {
+		size_t plen;
+
+		r->approve = has_prefix(detail, len, APPROVE_PREFIX);
+		plen = strlen(r->approve ? APPROVE_PREFIX : REJECT_PREFIX);
+		parse_decision(detail + plen, len - plen, r);
 		return;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
@@ -86,7 +132,7 @@ member_cmd_name(enum member_cmd cmd)
 		[MCMD_UNSUBSCRIBE] = "unsubscribe",
 		[MCMD_SETTINGS] = "settings", [MCMD_MODE] = "mode",
 		[MCMD_NAME] = "name", [MCMD_LANG] = "lang",
-		[MCMD_CONFIRM] = "confirm",
+		[MCMD_CONFIRM] = "confirm", [MCMD_DECIDE] = "decide",
 	};
 
 	return (size_t)cmd < G_N_ELEMENTS(names) && names[cmd] ? names[cmd] :

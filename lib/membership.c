@@ -2,7 +2,11 @@
  * membership.c: members' commands carried out (membership.h).  Each
  * command reads the member's record, maybe changes it, and answers with
  * one mail from the templates: confirm, welcome, goodbye, help, settings
- * or member-note (one flag says which note).
+ * or member-note (one flag says which note).  In a closed community an
+ * application goes to the staff as an "application" mail with approve
+ * and reject addresses (community+approve-ID-TOKEN@domain); using one
+ * decides, and the staff member gets a "decision" mail saying what came
+ * of it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +19,7 @@
 #include "kring/ratelimit.h"
 
 #define DAY (24 * 3600)
+#define DECIDE_DAYS 14		/* the staff's approve/reject addresses work */
 
 /* One command being answered. */
 struct answer {
@@ -285,6 +290,77 @@ welcome(struct answer *a)
 	return send_answer(a, "welcome", NULL);
 }
 
+/* Mail KIND to staff member TO with CTX, in the community's language. */
+static int
+send_staff(const struct membership *ms, const struct staff_conf *to,
+    const char *kind, struct tmpl_ctx *ctx, char *outcome, size_t olen)
+{
+	struct compose_addr rcpt = { to->name, to->address };
+	struct mail_out mo;
+	char err[256];
+	int rc;
+
+	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn,
+	    ms->preview == NULL, ms->now);
+	rc = mail_kind(&mo, kind, ctx, &rcpt, 1, "auto-generated", err,
+	    sizeof err);
+	if (rc == 0 && ms->preview != NULL)
+		g_byte_array_append(ms->preview, mo.preview->data,
+		    mo.preview->len);
+	mail_out_free(&mo);
+	if (rc == -1)
+		snprintf(outcome, olen, "%s: %s", kind, err);
+	return rc;
+}
+
+/* The address that decides on A's application: approve or reject. */
+static char *
+decide_address(const struct answer *a, bool approve)
+{
+	const struct community_conf *c = a->ms->c;
+	char *token = member_token_make(a->ms->key, approve ? MACT_APPROVE :
+	    MACT_REJECT, c->name, a->in->address,
+	    a->ms->now + (int64_t)DECIDE_DAYS * DAY);
+	char *addr = g_strdup_printf("%s+%s-%" G_GUINT64_FORMAT "-%s@%s",
+	    c->local, approve ? "approve" : "reject", a->m.rec.id, token,
+	    c->domain);
+
+	g_free(token);
+	return addr;
+}
+
+/* Tell every staff member of A's community about A's application. */
+static int
+tell_staff(struct answer *a)
+{
+	const struct community_conf *c = a->ms->c;
+	char *approve = decide_address(a, true);
+	char *reject = decide_address(a, false);
+	int rc = 0;
+
+	for (size_t i = 0; i < c->nstaff && rc == 0; i++) {
+		struct tmpl_ctx *ctx = tmpl_ctx_new();
+
+		tmpl_ctx_set_bool(ctx, "to_staff", true);
+		tmpl_ctx_set(ctx, "greeting_name", c->staff[i].name);
+		tmpl_ctx_set(ctx, "applicant_address", a->in->address);
+		tmpl_ctx_set(ctx, "applicant_name", a->m.name);
+		tmpl_ctx_set(ctx, "approve_address", approve);
+		tmpl_ctx_set(ctx, "reject_address", reject);
+		tmpl_ctx_set_int(ctx, "expires_days", DECIDE_DAYS);
+		tmpl_ctx_set(ctx, "community", c->name);
+		rc = send_staff(a->ms, &c->staff[i], "application", ctx,
+		    a->outcome, a->olen);
+		tmpl_ctx_free(ctx);
+	}
+	if (rc == 0 && c->nstaff == 0)
+		g_strlcat(a->outcome, "; no staff to tell: use kring member "
+		    "approve", a->olen);
+	g_free(approve);
+	g_free(reject);
+	return rc;
+}
+
 /* Join: at once in an open community; in a closed one the staff
  * decide (kring member approve|reject).  An invitation (INVITED)
  * admits in a closed community too. */
@@ -304,9 +380,10 @@ confirmed_join(struct answer *a, const struct member_request *r,
 	a->m.rec.mode = MODE_EACH;
 	if (a->ms->c->closed && !invited) {
 		a->m.rec.state = MEMBER_APPLIED;
-		if ((rc = save(a)) != 0)
+		if ((rc = save(a)) != 0 ||
+		    (rc = note(a, "note_applied", "applied: for the staff")) != 0)
 			return rc;
-		return note(a, "note_applied", "applied: for the staff");
+		return tell_staff(a);
 	}
 	a->m.rec.state = MEMBER_ACTIVE;
 	a->m.rec.joined = a->ms->now;
@@ -419,12 +496,18 @@ answer_open(struct answer *a, const struct membership *ms,
 }
 
 int
-membership_decide(const struct membership *ms, const char *address,
+membership_decide(const struct membership *staff_ms, const char *address,
     bool approve, char *outcome, size_t olen)
 {
+	/* The applicant waits for this answer: no daily limit on it. */
+	struct membership own = *staff_ms;
+	const struct membership *ms = &own;
 	struct member_mail in = { address, "", "" };
 	struct answer a;
-	int rc = answer_open(&a, ms, &in, "", outcome, olen);
+	int rc;
+
+	own.admin = true;
+	rc = answer_open(&a, ms, &in, "", outcome, olen);
 
 	if (rc != 0)
 		return rc;
@@ -473,6 +556,59 @@ membership_invite(const struct membership *ms, const char *address,
 	return rc;
 }
 
+/* The decision mail to the staff member of A, with FLAG set. */
+static int
+decision(struct answer *a, const char *applicant, const char *flag,
+    const char *outcome)
+{
+	g_strlcpy(a->outcome, outcome, a->olen);
+	if (applicant != NULL)
+		tmpl_ctx_set(a->ctx, "applicant_address", applicant);
+	tmpl_ctx_set_bool(a->ctx, flag, true);
+	tmpl_ctx_set_bool(a->ctx, "to_staff", strcmp(flag, "not_staff") != 0);
+	return send_answer(a, "decision", NULL);
+}
+
+/* Staff decide by mail (approve-ID-TOKEN or reject-ID-TOKEN). */
+static int
+do_decide(struct answer *a, const struct member_request *r)
+{
+	const struct membership *ms = a->ms;
+	char applicant[MEMBER_ADDR_MAX + 1], done[128];
+	enum member_action action;
+	enum member_token_status st;
+	uint32_t comm;
+	int rc;
+
+	if (config_staff(ms->c, a->in->address) == NULL)
+		return decision(a, NULL, "not_staff", "decision refused: not "
+		    "staff");
+	rc = r->id == 0 ? MDB_NOTFOUND :
+	    member_by_id(ms->st, ms->txn, r->id, &comm, applicant);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (rc == MDB_NOTFOUND || comm != a->comm)
+		return decision(a, NULL, "token_bad", "decision refused: no "
+		    "such applicant");
+	st = member_token_check(ms->key, r->token, r->approve ? MACT_APPROVE :
+	    MACT_REJECT, ms->c->name, applicant, ms->now, &action);
+	if (st == MTOKEN_EXPIRED)
+		return decision(a, applicant, "token_expired",
+		    "decision refused: token expired");
+	if (st != MTOKEN_OK)
+		return decision(a, applicant, "token_bad", "decision refused: "
+		    "token bad");
+	rc = membership_decide(ms, applicant, r->approve, done, sizeof done);
+	if (rc == -2)	/* another staff member was first */
+		return decision(a, applicant, "already_decided",
+		    "already decided");
+	if (rc != 0)
+		return rc;
+	g_strlcpy(a->outcome, done, a->olen);
+	return decision(a, applicant, r->approve ? "approved" : "rejected",
+	    done);
+}
+
 int
 membership_leave(const struct membership *ms, const char *address,
     char *outcome, size_t olen)
@@ -497,7 +633,8 @@ membership_handle(const struct membership *ms,
 	int rc;
 
 	if (ms->key == NULL && (r->cmd == MCMD_SUBSCRIBE ||
-	    r->cmd == MCMD_UNSUBSCRIBE || r->cmd == MCMD_CONFIRM)) {
+	    r->cmd == MCMD_UNSUBSCRIBE || r->cmd == MCMD_CONFIRM ||
+	    r->cmd == MCMD_DECIDE)) {
 		g_strlcpy(outcome, "no store secret: no confirm addresses", olen);
 		return -1;
 	}
@@ -514,6 +651,7 @@ membership_handle(const struct membership *ms,
 	case MCMD_NAME: rc = do_name(&a); break;
 	case MCMD_LANG: rc = do_lang(&a, r->lang); break;
 	case MCMD_CONFIRM: rc = do_confirm(&a, r); break;
+	case MCMD_DECIDE: rc = do_decide(&a, r); break;
 	default: rc = do_help(&a, r); break;
 	}
 	tmpl_ctx_free(a.ctx);

@@ -144,7 +144,7 @@ test_expect_success 'every language has the templates of en, and each renders' '
 EVIL='Eve <script>alert(1)</script> & "quotes"'
 EVIL_HTML='Eve &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;'
 KINDS='newsletter thanks feedback sla confirm refused welcome goodbye help
-settings member-note invite'
+settings member-note invite application decision'
 
 # Render template $2 of language $1 with the values every kind gets and
 # then the rest of the arguments.
@@ -337,6 +337,29 @@ empty_invite() {
 		confirm_address='kring+confirm-4f2a@example.net' expires_hours=72
 }
 
+DECIDE="approve_address=kring+approve-7-a1b2@example.net
+reject_address=kring+reject-7-c3d4@example.net"
+
+full_application() {
+	render_kind "$1" "$2" greeting_name="$EVIL" applicant_name="$EVIL" \
+		applicant_address=ann@example.net $DECIDE expires_days=14 \
+		community=kring to_staff=true
+}
+
+empty_application() {
+	render_kind "$1" "$2" applicant_address=ann@example.net $DECIDE \
+		expires_days=14 community=kring to_staff=true
+}
+
+full_decision() {
+	render_kind "$1" "$2" greeting_name="$EVIL" \
+		applicant_address=ann@example.net approved=true to_staff=true
+}
+
+empty_decision() {
+	render_kind "$1" "$2" not_staff=true not_member=true
+}
+
 # Whether the text of FILE (tags dropped) is in language $1 and not in
 # the other: a few common words of each, none in the values above.
 is_lang() {
@@ -433,6 +456,8 @@ test_expect_success 'subjects are one line, in the language' '
 	Done: your settings in Kring
 	Kring: this name cannot be used
 	You are invited to join Kring
+	Kring: ann@example.net asks to join
+	Kring: ann@example.net is admitted
 	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 412 berichten van 97 leden
 	Bedankt voor je inbreng in Kring, $EVIL
 	Je inbreng over “$EVIL”: doorgevoerd
@@ -445,6 +470,8 @@ test_expect_success 'subjects are one line, in the language' '
 	Gedaan: je instellingen bij Kring
 	Kring: deze naam kan niet
 	Je bent uitgenodigd voor Kring
+	Kring: ann@example.net wil lid worden
+	Kring: ann@example.net is toegelaten
 	Kring newsletter 2026-10-27 – 2026-11-09: 0 posts from 0 members
 	Thank you for your input in Kring
 	Your input on “Whiskey”: declined
@@ -457,6 +484,8 @@ test_expect_success 'subjects are one line, in the language' '
 	Your settings in Kring
 	Kring: this confirmation has expired
 	You are invited to join Kring
+	Kring: ann@example.net asks to join
+	Kring: only staff decide on requests to join
 	Nieuwsbrief Kring 2026-10-27 – 2026-11-09: 0 berichten van 0 leden
 	Bedankt voor je inbreng in Kring
 	Je inbreng over “Whiskey”: niet doorgevoerd
@@ -469,6 +498,8 @@ test_expect_success 'subjects are one line, in the language' '
 	Je instellingen bij Kring
 	Kring: deze bevestiging is verlopen
 	Je bent uitgenodigd voor Kring
+	Kring: ann@example.net wil lid worden
+	Kring: alleen het team beslist over verzoeken
 	EOF
 	for set in full empty; do
 		for lang in en nl; do
@@ -563,6 +594,10 @@ test_expect_success 'member text is escaped in .html, as it is in .txt' '
 		count_is "$EVIL_HTML" 3 full.$lang.member-note.html &&
 		count_is "$EVIL" 1 full.$lang.invite.txt &&
 		count_is "$EVIL_HTML" 2 full.$lang.invite.html &&
+		count_is "$EVIL" 2 full.$lang.application.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.application.html &&
+		count_is "$EVIL" 1 full.$lang.decision.txt &&
+		count_is "$EVIL_HTML" 3 full.$lang.decision.html &&
 		grep -F "<title>Subject $EVIL_HTML</title>" \
 			full.$lang.sla.html &&
 		grep -F "Alpha &lt;b&gt;one&lt;/b&gt;" \
@@ -642,7 +677,27 @@ test_expect_success 'the footer says why the reader gets the mail' '
 	grep -x "You get this email because you are a member of Kring." \
 		full.en.welcome.txt &&
 	grep "omdat iemand zich met dit adres wil aanmelden" \
-		full.nl.confirm.html
+		full.nl.confirm.html &&
+	grep -x "You get this email as staff of Kring." full.en.application.txt &&
+	grep "als teamlid van Kring\." full.nl.decision.html &&
+	grep -x "You get this email in answer to a request for this address at" \
+		empty.en.decision.txt
+'
+
+test_expect_success 'the application: both addresses, the days, the commands' '
+	for lang in en nl; do
+		f=full.$lang.application.txt &&
+		grep -x "  kring+approve-7-a1b2@example.net" $f &&
+		grep -x "  kring+reject-7-c3d4@example.net" $f &&
+		grep -x "  kring member --community kring approve ann@example.net --send" $f &&
+		grep "mailto:kring+approve-7-a1b2@example.net" \
+			full.$lang.application.html &&
+		grep "mailto:kring+reject-7-c3d4@example.net" \
+			full.$lang.application.html &&
+		grep -w 14 $f || return 1
+	done &&
+	grep -F "$EVIL <ann@example.net> asks to join" full.en.application.txt &&
+	grep -x "ann@example.net asks to join" empty.en.application.txt
 '
 
 test_expect_success 'no heading without content, full or empty' '

@@ -10,6 +10,7 @@
  *   name, naam                        the Subject becomes their name
  *   lang-en, lang-nl, taal-en, taal-nl  the language of their mail
  *   confirm-TOKEN                     carry out what TOKEN proves
+ *   approve-ID-TOKEN, reject-ID-TOKEN  staff: decide on applicant ID
  *
  * in any case.  Anything else is answered with the help.  The session
  * leaves return paths (bounce-...) and staff actions (staffaction.h) out
@@ -18,12 +19,15 @@
 #ifndef KRING_MEMBERCMD_H
 #define KRING_MEMBERCMD_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "kring/membertoken.h"
 
 enum member_cmd {
 	MCMD_HELP = 1, MCMD_SUBSCRIBE, MCMD_UNSUBSCRIBE, MCMD_SETTINGS,
 	MCMD_MODE, MCMD_NAME, MCMD_LANG, MCMD_CONFIRM,
+	MCMD_DECIDE,	/* staff: approve-ID-TOKEN or reject-ID-TOKEN */
 };
 
 #define MEMBER_CMD_UNKNOWN_MAX 40	/* bytes of an unknown command kept */
@@ -34,9 +38,13 @@ struct member_request {
 	/* MCMD_LANG: the language asked for; otherwise "nl" when the
 	 * command was Dutch, "" when it says nothing of a language. */
 	char lang[8];
-	/* MCMD_CONFIRM: the token in lower case; "" when it was too long to
-	 * be one (it is then malformed). */
+	/* MCMD_CONFIRM and MCMD_DECIDE: the token in lower case; "" when it
+	 * was too long to be one (it is then malformed). */
 	char token[MEMBER_TOKEN_MAX];
+	/* MCMD_DECIDE: admit or turn down the applicant whose member id is
+	 * ID (0: not a number, malformed). */
+	bool approve;
+	uint64_t id;
 	/* MCMD_HELP for a command not understood: it, printable ASCII only
 	 * ('?' for other bytes), cut at MEMBER_CMD_UNKNOWN_MAX; else "". */
 	char unknown[MEMBER_CMD_UNKNOWN_MAX + 1];
