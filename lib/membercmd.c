@@ -81,13 +81,14 @@ parse_decision(const char *text, size_t len, struct member_request *r)
 		r->id = 0;
 }
 
-/* True when DETAIL (LEN bytes) starts with PREFIX and has more. */
+/* True when DETAIL (LEN bytes) starts with PREFIX ("confirm-" alone is
+ * a confirmation whose token is missing: malformed, not unknown). */
 static bool
 has_prefix(const char *detail, size_t len, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 
-	return len > plen && g_ascii_strncasecmp(detail, prefix, plen) == 0;
+	return len >= plen && g_ascii_strncasecmp(detail, prefix, plen) == 0;
 }
 
 void

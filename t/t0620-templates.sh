@@ -697,7 +697,7 @@ test_expect_success 'the application: both addresses, the days, the commands' '
 		grep -w 14 $f || return 1
 	done &&
 	grep -F "$EVIL <ann@example.net> asks to join" full.en.application.txt &&
-	grep -x "ann@example.net asks to join" empty.en.application.txt
+	grep -x "ann@example.net asks to join Kring." empty.en.application.txt
 '
 
 test_expect_success 'no heading without content, full or empty' '
