@@ -15,7 +15,7 @@ T is an ISO date ("2017-12-04", its midnight UTC) or time
 time of a message with neither a From_ date nor a usable Date.
 
 The archive is read the way `kring import` takes it (tools/kring-import.c,
-lib/mbox.c, lib/msginfo.c, lib/ingest.c), but with Python's own parsers:
+lib/store/mbox.c, lib/mail/msginfo.c, lib/store/ingest.c), but with Python's own parsers:
   - an mbox is split at "From " lines at the start of the file or after an
     empty line; ">From " (any number of '>') loses one '>'; the empty line
     before the next From_ line is the format's, not the message's;
@@ -85,7 +85,7 @@ MAX_DAYS = 62
 # ------------------------------------------------------- kring import
 
 def is_from_line(data, p):
-    """Is the line at P the start of a message (lib/mbox.c)?"""
+    """Is the line at P the start of a message (lib/store/mbox.c)?"""
     if data[p:p + 5] != b"From ":
         return False
     return p == 0 or data[max(p - 2, 0):p] == b"\n\n" or \
@@ -132,7 +132,7 @@ def from_line_time(line):
 
 
 def mbox_split(data):
-    """(message bytes, From_ time or 0) as lib/mbox.c splits them."""
+    """(message bytes, From_ time or 0) as lib/store/mbox.c splits them."""
     out, p, n = [], 0, len(data)
     while p < n:
         from_time = 0
@@ -167,7 +167,7 @@ def mbox_split(data):
 
 def header_fields(raw):
     """The first value of each header field kring reads, unfolded and
-    trimmed, as lib/msginfo.c's fields_scan picks them."""
+    trimmed, as lib/mail/msginfo.c's fields_scan picks them."""
     hdr = raw[:tc.body_offset(raw)].decode("latin-1")
     want = {"message-id", "references", "in-reply-to", "subject", "from",
             "date"}

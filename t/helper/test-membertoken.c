@@ -1,5 +1,5 @@
 /*
- * test-membertoken: member action tokens (lib/membertoken.c), in TAP.
+ * test-membertoken: member action tokens (lib/members/membertoken.c), in TAP.
  * Each case makes a token with one key and checks it as an attacker or a
  * careless mail system would present it.
  */
