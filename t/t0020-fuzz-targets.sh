@@ -45,6 +45,22 @@ test_expect_success 'staffauth: hostile sub-addresses and Authentication-Results
 	run_over staffauth "$TEST_DIR/data"
 '
 
+test_expect_success 'membercmd: hostile command sub-addresses' '
+	printf "confirm-" >confirm-empty &&
+	printf "CONFIRM-S5148.0123456789ABCDEF" >confirm-upper &&
+	printf "confirm-%%0300d" 0 >confirm-long &&
+	printf "approve-" >approve-empty &&
+	printf "approve-18446744073709551616-abc" >approve-overflow &&
+	printf "reject-0-abc" >reject-zero &&
+	printf "approve--x" >approve-dashes &&
+	printf "r\303\251sum\303\251\001\377" >eight-bit &&
+	printf "%%0200d" 0 >long-unknown &&
+	printf "" >empty &&
+	fuzz-membercmd confirm-empty confirm-upper confirm-long approve-empty \
+		approve-overflow reject-zero approve-dashes eight-bit \
+		long-unknown empty
+'
+
 test_expect_success 'config: the shipped config and broken ones' '
 	printf "limits {\n" >open-section &&
 	printf "community \"x\" { address = \"@\" }\n" >bad-address &&
