@@ -192,9 +192,10 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	if (strcmp(fresh->store, srv->conf->store) != 0 ||
-	    fresh->nlisteners != srv->conf->nlisteners)
-		log_warnx("reload: store and listen changes take effect on "
-		    "restart");
+	    fresh->nlisteners != srv->conf->nlisteners ||
+	    g_strcmp0(fresh->web_listen, srv->conf->web_listen) != 0)
+		log_warnx("reload: store, listen and web_listen changes take "
+		    "effect on restart");
 	/* The running listeners keep their own copies of their specs; the
 	 * writer and delivery threads keep the old config while they use
 	 * it (server_conf_acquire). */

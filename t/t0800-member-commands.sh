@@ -243,7 +243,7 @@ test_expect_success 'the token is the HMAC over action, community, address and e
 test_expect_success 'confirm by replying to the Reply-To address: welcome, member by mail' '
 	send "Ann Smith <ann@example.net>" "$ANN_JOIN" \
 		"Re: Confirm that you want to join kring" \
-		"In-Reply-To: $(header Message-Id)" &&
+		"In-Reply-To: $("$PYTHON" "$MAILPART" "$MAIL" rawheader:Message-Id)" &&
 	collect 1 &&
 	mail_for ann@example.net &&
 	subject_is "Welcome to kring" &&
