@@ -394,6 +394,75 @@ fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
 	sla_free(&s);
 }
 
+/* The figures of local community C (whose parent is ours), as an item
+ * of "locals".  A local community with no store yet has none. */
+static int
+fill_local(struct staff_run *r, const struct community_conf *c,
+    struct tmpl_ctx *ctx)
+{
+	struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "locals");
+	struct activity a;
+	struct sla_figures s;
+	uint32_t comm;
+	long staff_posts = 0;
+	GHashTable *members;
+	int rc;
+
+	tmpl_ctx_set(item, "name", c->description[0] ? c->description :
+	    c->name);
+	rc = store_community_id(&r->cli.st, r->txn, c->name, false, &comm);
+	if (rc == MDB_NOTFOUND)
+		comm = UINT32_MAX;	/* no mail yet: an empty scan */
+	else if (rc != 0)
+		return rc;
+	if ((rc = activity_scan(&r->cli.st, r->txn, comm, c, r->period.since,
+	    r->period.until, &a)) != 0)
+		return rc;
+	members = g_hash_table_new(g_str_hash, g_str_equal);
+	for (guint i = 0; i < a.posts->len; i++) {
+		const struct post *p = a.posts->pdata[i];
+
+		if (p->staff)
+			staff_posts++;
+		else
+			g_hash_table_add(members, p->from);
+	}
+	sla_compute(&a, r->now, c->response_hours, &s);
+	tmpl_ctx_set_int(item, "posts", (long)a.posts->len);
+	tmpl_ctx_set_int(item, "members", g_hash_table_size(members));
+	tmpl_ctx_set_int(item, "staff_posts", staff_posts);
+	tmpl_ctx_set_int(item, "due", s.due);
+	tmpl_ctx_set_int(item, "within_pct", sla_within_pct(&s));
+	tmpl_ctx_set_bool(item, "has_due", s.due > 0);
+	tmpl_ctx_set_int(item, "unanswered", s.unanswered);
+	sla_free(&s);
+	g_hash_table_unref(members);
+	activity_free(&a);
+	return 0;
+}
+
+/* The central community's staff see each local one's figures. */
+static void
+fill_locals(struct staff_run *r, struct tmpl_ctx *ctx)
+{
+	const struct kring_config *conf = &r->cli.conf;
+	bool any = false;
+	int rc;
+
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		const struct community_conf *c = &conf->communities[i];
+
+		if (c->parent == NULL || strcmp(c->parent,
+		    r->community->name) != 0)
+			continue;
+		if ((rc = fill_local(r, c, ctx)) != 0)
+			staff_run_fail(r, EX_SOFTWARE, "%s: %s", c->name,
+			    mdb_strerror(rc));
+		any = true;
+	}
+	tmpl_ctx_set_bool(ctx, "has_locals", any);
+}
+
 static gint
 count_desc(gconstpointer a, gconstpointer b, gpointer counts)
 {
@@ -499,6 +568,7 @@ main(int argc, char **argv)
 	fill_topics(&r, ctx);
 	fill_threads(&r, &f.act, ctx);
 	fill_sla(&r, &f.act, ctx);
+	fill_locals(&r, ctx);
 	fill_members(&f, ctx);
 	fill_quotes(&r, &f.act, ctx);
 	staff_run_mail(&r, "newsletter", ctx, staff, nstaff);
