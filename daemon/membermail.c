@@ -2,8 +2,9 @@
  * membermail.c: members by mail, in kringd.
  *
  * At RCPT, a sub-address of a community that is neither a return path
- * nor a staff action is a member command (membercmd.h): it is taken and
- * never stored as a post.  At the end of DATA the session asks here
+ * nor a staff action is a member command (membercmd.h), and so is the
+ * request address (community-request@, the command in the Subject): it
+ * is taken and never stored as a post.  At the end of DATA the session asks here
  * whether the message may be posted where it goes (posting_decide), and
  * reads its commands into the job; the writer carries them out
  * (membership.h) in the transaction that takes the message.
@@ -165,6 +166,22 @@ client_allowed(struct server *srv, const char *client, int64_t now)
 	return true;
 }
 
+/* The command of a mail to the request address, from JOB's Subject; for
+ * a name, the name is the rest of it. */
+static void
+request_by_subject(struct commit_job *job, struct member_request *r)
+{
+	const char *rest;
+
+	member_request_from_subject(job->req_subject, r, &rest);
+	if (r->cmd == MCMD_NAME) {
+		char *name = g_strdup(rest);
+
+		g_free(job->req_subject);
+		job->req_subject = name;
+	}
+}
+
 int
 member_requests_for(struct session *s, const GByteArray *data,
     struct commit_job *job, char *reason, size_t rlen)
@@ -204,6 +221,8 @@ member_requests_for(struct session *s, const GByteArray *data,
 		g_strlcpy(mj.community, s->rcpt_cmd_comms->pdata[i],
 		    sizeof mj.community);
 		mj.r = *r;
+		if (r->by_subject)
+			request_by_subject(job, &mj.r);
 		g_array_append_val(job->requests, mj);
 	}
 	return 0;

@@ -220,6 +220,17 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		session_reply(s, "250 2.1.5 Ok");
 		return;
 	}
+	if (c == NULL &&
+	    (c = config_match_request(s->srv->conf, to.addr)) != NULL) {
+		struct member_request r = { .by_subject = true };
+
+		g_ptr_array_add(s->rcpts, g_strdup(to.addr));
+		g_ptr_array_add(s->rcpt_comms, NULL);
+		g_ptr_array_add(s->rcpt_cmds, g_memdup2(&r, sizeof r));
+		g_ptr_array_add(s->rcpt_cmd_comms, g_strdup(c->name));
+		session_reply(s, "250 2.1.5 Ok");
+		return;
+	}
 	if (c == NULL) {
 		/* Never a relay: only our own communities' addresses. */
 		session_reply(s, "550 5.1.1 <%s>: Recipient address rejected: "

@@ -148,6 +148,12 @@ int listen_spec_parse(const char *text, struct listen_spec *spec);
 const struct community_conf *config_match_rcpt(const struct kring_config *conf,
     const char *address);
 
+/* The community whose request address (local-request@domain, as
+ * Mailman's: commands in the Subject) ADDRESS is, or NULL. */
+#define REQUEST_SUFFIX "-request"
+const struct community_conf *config_match_request(
+    const struct kring_config *conf, const char *address);
+
 /* Parse "14 days" (minutes, hours, days, weeks; singular too) into
  * *SECONDS; -1 when it is not of that form. */
 int schedule_every_parse(const char *text, int64_t *seconds);

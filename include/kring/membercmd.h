@@ -12,7 +12,10 @@
  *   confirm-TOKEN                     carry out what TOKEN proves
  *   approve-ID-TOKEN, reject-ID-TOKEN  staff: decide on applicant ID
  *
- * in any case.  Anything else is answered with the help.  The session
+ * in any case.  Anything else is answered with the help.  The request
+ * address (community-request@domain) takes the same words as the first
+ * word of the Subject ("Re:" and the like skipped; "confirm TOKEN" as
+ * well as "confirm-TOKEN"; "name Ann" sets the name to the rest).  The session
  * leaves return paths (bounce-...) and staff actions (staffaction.h) out
  * before it asks here.
  */
@@ -45,6 +48,9 @@ struct member_request {
 	 * ID (0: not a number, malformed). */
 	bool approve;
 	uint64_t id;
+	/* Sent to the request address: the command is in the Subject, read
+	 * when the message is in (member_request_from_subject). */
+	bool by_subject;
 	/* MCMD_HELP for a command not understood: it, printable ASCII only
 	 * ('?' for other bytes), cut at MEMBER_CMD_UNKNOWN_MAX; else "". */
 	char unknown[MEMBER_CMD_UNKNOWN_MAX + 1];
@@ -54,6 +60,11 @@ struct member_request {
  * fails: what is not understood is MCMD_HELP with R->unknown set. */
 void member_request_parse(const char *detail, size_t len,
     struct member_request *r);
+
+/* The command in SUBJECT, sent to the request address, into *R; into
+ * *REST the words after it (for MCMD_NAME: the name). */
+void member_request_from_subject(const char *subject, struct member_request *r,
+    const char **rest);
 
 /* The command's name, for logs. */
 const char *member_cmd_name(enum member_cmd cmd);

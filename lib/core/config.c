@@ -745,6 +745,27 @@ config_match_rcpt(const struct kring_config *conf, const char *address)
 }
 
 const struct community_conf *
+config_match_request(const struct kring_config *conf, const char *address)
+{
+	const char *at = strrchr(address, '@');
+	size_t suffix = strlen(REQUEST_SUFFIX), locallen;
+
+	if (at == NULL || (locallen = (size_t)(at - address)) <= suffix ||
+	    g_ascii_strncasecmp(at - suffix, REQUEST_SUFFIX, suffix) != 0)
+		return NULL;
+	locallen -= suffix;
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		const struct community_conf *c = &conf->communities[i];
+
+		if (strlen(c->local) == locallen &&
+		    g_ascii_strncasecmp(c->local, address, locallen) == 0 &&
+		    g_ascii_strcasecmp(c->domain, at + 1) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+const struct community_conf *
 config_community(const struct kring_config *conf, const char *name)
 {
 	if (conf->ncommunities == 0)

@@ -1,6 +1,7 @@
 /*
  * membercmd.c: the sub-address commands of members (membercmd.h).
  */
+#include <stdio.h>
 #include <string.h>
 #include <glib.h>
 
@@ -123,6 +124,67 @@ member_request_parse(const char *detail, size_t len, struct member_request *r)
 	keep_unknown(detail, len, r);
 	if (r->unknown[0] == '\0')
 		g_strlcpy(r->unknown, "?", sizeof r->unknown);
+}
+
+/* SUBJECT past the reply and forward prefixes mail programs add. */
+static const char *
+skip_reply_prefixes(const char *subject)
+{
+	static const char *const prefixes[] = {
+		"re:", "aw:", "antw:", "fw:", "fwd:", "doorst:",
+	};
+	bool again = true;
+
+	while (again) {
+		again = false;
+		while (g_ascii_isspace(*subject))
+			subject++;
+		for (size_t i = 0; i < G_N_ELEMENTS(prefixes); i++) {
+			size_t n = strlen(prefixes[i]);
+
+			if (g_ascii_strncasecmp(subject, prefixes[i], n) == 0) {
+				subject += n;
+				again = true;
+			}
+		}
+	}
+	return subject;
+}
+
+void
+member_request_from_subject(const char *subject, struct member_request *r,
+    const char **rest)
+{
+	const char *word = skip_reply_prefixes(subject), *end = word;
+	char joined[sizeof r->token + sizeof CONFIRM_PREFIX];
+
+	while (*end != '\0' && !g_ascii_isspace(*end))
+		end++;
+	*rest = end;
+	while (g_ascii_isspace(**rest))
+		(*rest)++;
+	if (end == word) {	/* no Subject: the help */
+		memset(r, 0, sizeof *r);
+		r->cmd = MCMD_HELP;
+		return;
+	}
+	if ((size_t)(end - word) == strlen("confirm") &&
+	    g_ascii_strncasecmp(word, "confirm", strlen("confirm")) == 0 &&
+	    **rest != '\0') {	/* "confirm TOKEN" */
+		const char *tok = *rest, *tend = tok;
+
+		while (*tend != '\0' && !g_ascii_isspace(*tend))
+			tend++;
+		if ((size_t)(tend - tok) < sizeof r->token) {
+			snprintf(joined, sizeof joined, "%s%.*s", CONFIRM_PREFIX,
+			    (int)(tend - tok), tok);
+			member_request_parse(joined, strlen(joined), r);
+		} else
+			member_request_parse(CONFIRM_PREFIX,
+			    strlen(CONFIRM_PREFIX), r);	/* too long: malformed */
+		return;
+	}
+	member_request_parse(word, (size_t)(end - word), r);
 }
 
 const char *
