@@ -9,7 +9,8 @@
  *   each, digest, nomail              how the posts come
  *   name, naam                        the Subject becomes their name
  *   lang-en, lang-nl, taal-en, taal-nl  the language of their mail
- *   confirm-TOKEN                     carry out what TOKEN proves
+ *   confirm-TOKEN[-LANG]              carry out what TOKEN proves (in
+ *                                     LANG, en or nl, when given)
  *   approve-ID-TOKEN, reject-ID-TOKEN  staff: decide on applicant ID
  *
  * in any case.  Anything else is answered with the help.  The request

@@ -61,6 +61,26 @@ keep_token(const char *text, size_t len, struct member_request *r)
 			r->token[i] = g_ascii_tolower(text[i]);
 }
 
+/* A confirm address may end in "-en" or "-nl": the language to answer
+ * in (not part of the token, and no harm if changed).  Into R->lang;
+ * returns LEN less it. */
+static size_t
+strip_lang(const char *detail, size_t len, struct member_request *r)
+{
+	static const char *const langs[] = { "-en", "-nl" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(langs); i++) {
+		size_t n = strlen(langs[i]);
+
+		if (len > n && g_ascii_strncasecmp(detail + len - n, langs[i],
+		    n) == 0) {
+			g_strlcpy(r->lang, langs[i] + 1, sizeof r->lang);
+			return len - n;
+		}
+	}
+	return len;
+}
+
 /* "ID-TOKEN" of a staff decision into R (R->id 0 when ID is not one). */
 static void
 parse_decision(const char *text, size_t len, struct member_request *r)
@@ -98,8 +118,10 @@ member_request_parse(const char *detail, size_t len, struct member_request *r)
 	memset(r, 0, sizeof *r);
 	if (has_prefix(detail, len, CONFIRM_PREFIX)) {
 		r->cmd = MCMD_CONFIRM;
-		keep_token(detail + strlen(CONFIRM_PREFIX),
-		    len - strlen(CONFIRM_PREFIX), r);
+		detail += strlen(CONFIRM_PREFIX);
+		len -= strlen(CONFIRM_PREFIX);
+		len = strip_lang(detail, len, r);
+		keep_token(detail, len, r);
 		return;
 	}
 	if (has_prefix(detail, len, APPROVE_PREFIX) ||

@@ -27,7 +27,8 @@ struct answer {
 	const struct member_mail *in;
 	uint32_t comm;
 	struct member m;	/* the record, or a cleared one */
-	const char *lang;	/* of the answer */
+	const char *lang;	/* of the answer: into m.rec.lang or hint */
+	char hint[8];		/* the language the command was in */
 	struct tmpl_ctx *ctx;
 	char *outcome;
 	size_t olen;
@@ -105,6 +106,7 @@ send_answer(struct answer *a, const char *kind, const char *reply_to)
 		return 0;
 	}
 	greet(a);
+	tmpl_ctx_set_bool(a->ctx, "is_member", is_member(a));
 	tmpl_ctx_set_bool(a->ctx, "not_member", !is_member(a));
 	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn,
 	    ms->preview == NULL, ms->now);
@@ -146,7 +148,9 @@ membership_confirm_seconds(const struct kring_config *conf)
 	return (int64_t)conf->limits.confirm_hours * 3600;
 }
 
-/* The confirmation of ACTION: Reply-To its confirm address. */
+/* The confirmation of ACTION: Reply-To its confirm address, which
+ * carries the answer's language when it is not the community's (a
+ * "+aanmelden" is welcomed in Dutch). */
 static int
 send_confirmation(struct answer *a, enum member_action action,
     const char *outcome)
@@ -155,8 +159,9 @@ send_confirmation(struct answer *a, enum member_action action,
 	const struct community_conf *c = ms->c;
 	char *token = member_token_make(ms->key, action, c->name,
 	    a->in->address, ms->now + membership_confirm_seconds(ms->conf));
-	char *confirm = g_strdup_printf("%s+confirm-%s@%s", c->local, token,
-	    c->domain);
+	bool own_lang = strcmp(a->lang, c->language) != 0;
+	char *confirm = g_strdup_printf("%s+confirm-%s%s%s@%s", c->local,
+	    token, own_lang ? "-" : "", own_lang ? a->lang : "", c->domain);
 	int rc;
 
 	g_strlcpy(a->outcome, outcome, a->olen);
@@ -195,7 +200,6 @@ do_help(struct answer *a, const struct member_request *r)
 {
 	g_strlcpy(a->outcome, r->unknown[0] ? "not understood: help sent" :
 	    "help sent", a->olen);
-	tmpl_ctx_set_bool(a->ctx, "is_member", is_member(a));
 	if (is_member(a))
 		set_mode_flags(a->ctx, a->m.rec.mode);
 	if (r->unknown[0] != '\0')
@@ -488,8 +492,11 @@ answer_open(struct answer *a, const struct membership *ms,
 	rc = member_get(ms->st, ms->txn, a->comm, in->address, &a->m);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
+	g_strlcpy(a->hint, lang_hint, sizeof a->hint);
 	g_strlcpy(none.lang, lang_hint, sizeof none.lang);
 	a->lang = answer_lang(a, &none);
+	if (a->lang == none.lang)	/* none dies here */
+		a->lang = a->hint;
 	a->ctx = tmpl_ctx_new();
 	set_command_addresses(a->ctx, ms->c);
 	return 0;
