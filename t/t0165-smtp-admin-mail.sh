@@ -62,9 +62,9 @@ test_expect_success 'a message to postmaster@ is stored for the admin, not as a 
 
 test_expect_success 'a bounce to a return path is stored apart, not as a post' '
 	printf "From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\nMessage-Id: <b1@mx.example.net>\nAuto-Submitted: auto-replied\n\nThe mail could not be delivered.\n" >bounce.eml &&
-	swaks --server 127.0.0.1:"$KRINGD_PORT" --from "" \
+	swaks --server 127.0.0.1:"$KRINGD_PORT" --from "<>" \
 		--to kring+bounce-1@example.org --data @bounce.eml --silent 1 &&
-	swaks --server 127.0.0.1:"$KRINGD_PORT" --from "" \
+	swaks --server 127.0.0.1:"$KRINGD_PORT" --from "<>" \
 		--to LEDEN+Bounce-7@bank.example --data @bounce.eml --silent 1 &&
 	test "$(stored_count .bounces)" = 1 &&
 	test "$(stored_count kring)" = 0 &&
