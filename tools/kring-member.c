@@ -72,23 +72,33 @@ usage(FILE *out, int status)
 	exit(status);
 }
 
-/* ADDR in lower case if it looks like local@domain (g_free); exits
- * with STATUS otherwise.  The check is loose on purpose: any address
- * kringd took from a member must be usable here. */
-static char *
-check_address(const char *addr, int status)
+/* Why ADDR is not local@domain, or NULL when it is.  The check is loose
+ * on purpose: any address kringd took from a member must be usable. */
+static const char *
+address_problem(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
 	size_t len = strlen(addr);
 
 	if (len == 0 || len > MEMBER_ADDR_MAX || at == NULL || at == addr ||
 	    at[1] == '\0' || strchr(addr, '@') != at || at - addr > 64)
-		errx(status, "%s: not an address (local@domain)", addr);
+		return "not an address (local@domain)";
 	for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
 		if (*p <= ' ' || *p == 0x7f || strchr("<>()[],;:\"\\", *p))
-			errx(status, "%s: not an address (local@domain)", addr);
+			return "not an address (local@domain)";
 	if (!g_utf8_validate(addr, -1, NULL))
-		errx(status, "%s: not an address (not UTF-8)", addr);
+		return "not an address (not UTF-8)";
+	return NULL;
+}
+
+/* ADDR in lower case (g_free); exits with STATUS when it is not one. */
+static char *
+check_address(const char *addr, int status)
+{
+	const char *why = address_problem(addr);
+
+	if (why != NULL)
+		errx(status, "%s: %s", addr, why);
 	return g_ascii_strdown(addr, -1);
 }
 
@@ -533,12 +543,14 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[CSV_LINE_MAX + 2];
 	long lineno = 0;
+	bool first = true;	/* no line with fields yet: a header may come */
 
 	if (fp == NULL)
 		err(EX_NOINPUT, "%s", path);
 	while (fgets(line, sizeof line, fp) != NULL) {
 		char *f[3] = { NULL, NULL, NULL };
 		struct member probe = { 0 };
+		const char *why;
 		int n;
 
 		lineno++;
@@ -546,12 +558,18 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 			errx(EX_DATAERR, "%s:%ld: line longer than %d bytes", path,
 			    lineno, CSV_LINE_MAX);
 		g_strchomp(line);
-		if (line[0] == '\0' || line[0] == '#' ||
-		    (lineno == 1 && g_str_has_prefix(line, "address")))
+		if (line[0] == '\0' || line[0] == '#')
 			continue;
 		if ((n = csv_split(line, f, 3)) <= 0 || f[0][0] == '\0')
 			errx(EX_DATAERR, "%s:%ld: not address[,name[,mode]]",
 			    path, lineno);
+		if (first && g_ascii_strcasecmp(f[0], "address") == 0) {
+			first = false;	/* the header: address,name,mode... */
+			for (int i = 0; i < n; i++)
+				g_free(f[i]);
+			continue;
+		}
+		first = false;
 		if (n >= 2 && f[1][0] != '\0' &&
 		    member_name_clean(f[1], probe.name) != 0)
 			errx(EX_DATAERR, "%s:%ld: name longer than %d bytes or "
@@ -559,7 +577,8 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 		if (n == 3 && f[2][0] != '\0' && member_mode_parse(f[2]) < 0)
 			errx(EX_DATAERR, "%s:%ld: mode \"%s\" is not each, digest "
 			    "or nomail", path, lineno, f[2]);
-		g_free(check_address(f[0], EX_DATAERR));	/* exits when bad */
+		if ((why = address_problem(f[0])) != NULL)
+			errx(EX_DATAERR, "%s:%ld: %s: %s", path, lineno, f[0], why);
 		g_ptr_array_add(addrs, g_ascii_strdown(f[0], -1));
 		g_ptr_array_add(names, n >= 2 ? f[1] : g_strdup(""));
 		g_ptr_array_add(modes, n == 3 ? f[2] : g_strdup(""));
