@@ -942,6 +942,30 @@ test_expect_success 'refused: the subject, the reason, the help if any' '
 	! grep "How to do it" empty.en.refused.html
 '
 
+# list-footer.txt: the values one community's copies share.
+render_footer() {	# render_footer LANG [post_community=NAME]
+	test-template render "$TEMPLATES" "$1" list-footer.txt \
+		community_name=Local list_address=local@example.org \
+		cmd_unsubscribe=local+unsubscribe@example.org \
+		cmd_help=local+help@example.org \
+		cmd_settings=local+settings@example.org ${2:+"$2"}
+}
+
+test_expect_success 'list-footer.txt: whose post, whose member, how to leave, in en and nl' '
+	render_footer en >own.en &&
+	printf -- "-- \nYou get this post as a member of Local.\nTo write to everyone: local@example.org\nYour settings: local+settings@example.org - help: local+help@example.org\nTo leave: local+unsubscribe@example.org\n" >expect &&
+	test_cmp expect own.en &&
+	render_footer en post_community=Central >parent.en &&
+	{ printf -- "-- \nThis post was written to Central; you get it as a member of\nLocal.\n"; tail -n +3 own.en; } >expect &&
+	test_cmp expect parent.en &&
+	render_footer nl >own.nl &&
+	printf -- "-- \nJe krijgt dit bericht als lid van Local.\nIedereen schrijven: local@example.org\nJe instellingen: local+settings@example.org - hulp: local+help@example.org\nAfmelden: local+unsubscribe@example.org\n" >expect &&
+	test_cmp expect own.nl &&
+	render_footer nl post_community=Central >parent.nl &&
+	{ printf -- "-- \nDit bericht is geschreven aan Central; je krijgt het als lid\nvan Local.\n"; tail -n +3 own.nl; } >expect &&
+	test_cmp expect parent.nl
+'
+
 if command -v xmllint >/dev/null 2>&1; then
 test_expect_success 'the HTML of every kind parses cleanly (xmllint --html)' '
 	xmllint --html --noout full.*.html empty.*.html 2>errors &&

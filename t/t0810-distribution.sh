@@ -771,15 +771,29 @@ test_expect_success 'parent: every copy is the central one; each leaves the comm
 	grep -x "<mailto:local+unsubscribe@example.org>, <https://kring.example.org/lists/u/local/lena%40example.net/[A-Za-z0-9._-]*>" lu
 '
 
-# The footer is rendered once per post, for the post's community; a
-# local member is not a member of the central community, so its
-# "To leave" address does nothing for them (kring+unsubscribe of a
-# community they are not in).  What the copy says must agree with its
-# own List-Unsubscribe.
-# Not yet: a local member's copy of a central post carries the central
-# footer ("To leave: central+unsubscribe@"), since the footer is in the
-# post's one shared body; their List-Unsubscribe is right.  A footer per
-# member community is open work on issue 7.
+test_expect_success 'parent: each copy says which community it comes through and how to leave it' '
+	f=$(copy_to "<c1@example.net>" gina@example.net) &&
+	mail body "$f" >body &&
+	{ sed "1,/^\$/d" c1.eml && echo && footer_of Central central; } >expect &&
+	test_cmp expect body &&
+	f=$(copy_to "<c1@example.net>" lena@example.net) &&
+	mail body "$f" >body &&
+	{ sed "1,/^\$/d" c1.eml && echo &&
+	  printf -- "-- \nThis post was written to Central; you get it as a member of\nLocal.\n" &&
+	  printf "To write to everyone: local@example.org\n" &&
+	  printf "Your settings: local+settings@example.org - help: local+help@example.org\n" &&
+	  printf "To leave: local+unsubscribe@example.org\n"; } >expect &&
+	test_cmp expect body
+'
+
+test_expect_success 'parent: the bodies of a central post are gone once every copy is out' '
+	settle && total=$((total + 1)) &&
+	for db in outbox_body outbox_bref fanout; do
+		mdb_stat -s $db store >stat.$db &&
+		grep -x "  Entries: 0" stat.$db || { cat stat.$db; return 1; }
+	done &&
+	expect_total $total
+'
 
 cat >c2.eml <<\EOF
 From: Lena <lena@example.net>

@@ -125,14 +125,30 @@ community_of(struct store *st, MDB_txn *txn, const struct kring_config *conf,
 	return config_community(conf, name);
 }
 
-/* The list footer of C, or NULL (a missing or broken template: logged,
- * and the posts go without). */
+/*
+ * The shared body of a post as the members of its fan-out's INDEXth
+ * community get it: each community has its own footer, so a local
+ * member of a central post is told how to leave the local community.
+ * Post ids stay far below 2^48.
+ */
+static uint64_t
+body_id(uint64_t post, uint32_t index)
+{
+	return post << 16 | index;
+}
+
+/* The list footer for members of C under a post of POST_C, or NULL (a
+ * missing or broken template: logged, and the posts go without). */
 static char *
-list_footer(const struct kring_config *conf, const struct community_conf *c)
+list_footer(const struct kring_config *conf, const struct community_conf *c,
+    const struct community_conf *post_c)
 {
 	struct tmpl_ctx *ctx = tmpl_ctx_new();
 	char err[256], *cmd, *text;
 
+	if (post_c != c)
+		tmpl_ctx_set(ctx, "post_community", post_c->description[0] ?
+		    post_c->description : post_c->name);
 	tmpl_ctx_set(ctx, "list_address", c->address);
 	cmd = g_strdup_printf("%s+unsubscribe@%s", c->local, c->domain);
 	tmpl_ctx_set(ctx, "cmd_unsubscribe", cmd);
@@ -152,12 +168,15 @@ list_footer(const struct kring_config *conf, const struct community_conf *c)
 	return text;
 }
 
-/* The post's list copy, stored as the shared body, once. */
+/* The list copy of POST_C's post for the members of C, stored as the
+ * shared body BODY.  The headers are the post's community's; the footer
+ * is the members'. */
 static int
 make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
-    const struct community_conf *c, uint64_t post)
+    const struct community_conf *post_c, const struct community_conf *c,
+    uint64_t post, uint64_t body)
 {
-	char *footer = c->footer ? list_footer(fx->conf, c) : NULL;
+	char *footer = c->footer ? list_footer(fx->conf, c, post_c) : NULL;
 	GByteArray *copy;
 	MDB_val raw;
 	int rc;
@@ -166,8 +185,8 @@ make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
 		g_free(footer);
 		return rc;
 	}
-	copy = listcopy_make(c, raw.mv_data, raw.mv_size, footer);
-	rc = outbox_body_add(st, txn, post, (const char *)copy->data, copy->len);
+	copy = listcopy_make(post_c, raw.mv_data, raw.mv_size, footer);
+	rc = outbox_body_add(st, txn, body, (const char *)copy->data, copy->len);
 	g_byte_array_unref(copy);
 	g_free(footer);
 	return rc;
@@ -183,6 +202,7 @@ struct walk {
 	const struct community_conf *c;		/* the members' */
 	const char *author;
 	const char *message_id;
+	uint64_t body;				/* the members' shared body */
 	size_t max, did;
 	int rc;
 };
@@ -244,7 +264,7 @@ walk_member(const char *address, const struct member *m, void *arg)
 	    (unsigned long long)m->rec.id, (unsigned long long)w->f->post,
 	    w->post_c->domain);
 	w->rc = outbox_enqueue_shared(w->st, w->txn, rp, address, own->str,
-	    own->len, w->f->post, w->message_id, w->fx->now, &id);
+	    own->len, w->body, w->message_id, w->fx->now, &id);
 	g_free(rp);
 	g_string_free(own, TRUE);
 	if (w->rc != 0)
@@ -254,7 +274,18 @@ walk_member(const char *address, const struct member *m, void *arg)
 	return 0;
 }
 
-/* The fan-out F is over: its record and its hold on the body go. */
+/* The fan-out's hold on the body of its current community goes; the
+ * entries enqueued keep theirs. */
+static int
+drop_body(struct store *st, MDB_txn *txn, const struct fanout *f)
+{
+	uint64_t body = body_id(f->post, f->rec.index);
+
+	return outbox_body_exists(st, txn, body) ?
+	    outbox_body_unref(st, txn, body) : 0;
+}
+
+/* The fan-out F is over: its record and its hold on a body go. */
 static int
 fanout_finish(struct store *st, MDB_txn *txn, const struct fanout *f)
 {
@@ -265,8 +296,21 @@ fanout_finish(struct store *st, MDB_txn *txn, const struct fanout *f)
 	be64_put(kb, f->post);
 	if ((rc = mdb_del(txn, st->dbi[DB_FANOUT], &k, NULL)) != 0)
 		return rc;
-	return outbox_body_exists(st, txn, f->post) ?
-	    outbox_body_unref(st, txn, f->post) : 0;
+	return f->rec.index < f->rec.ncomm ? drop_body(st, txn, f) : 0;
+}
+
+/* Ready the walk for the members of community W->c: their body made
+ * once, on the first batch that reaches them. */
+static int
+walk_enter(struct walk *w)
+{
+	const struct fanout *f = w->f;
+
+	w->body = body_id(f->post, f->rec.index);
+	if (outbox_body_exists(w->st, w->txn, w->body))
+		return 0;
+	return make_body(w->st, w->txn, w->fx, w->post_c, w->c, f->post,
+	    w->body);
 }
 
 /* Walk F's communities from its cursor until the batch is full. */
@@ -280,13 +324,15 @@ fanout_walk(struct walk *w, bool *done)
 
 		w->c = community_of(w->st, w->txn, w->fx->conf,
 		    f->comm[f->rec.index]);
+		if (w->c != NULL && (rc = walk_enter(w)) != 0)
+			return rc;
 		rc = w->c == NULL ? 0 : member_walk(w->st, w->txn,
 		    f->comm[f->rec.index], f->cursor, walk_member, w);
 		if (rc == 2)
 			return w->rc;
 		if (rc == 1)
 			break;	/* batch full; the cursor says where we are */
-		if (rc != 0)
+		if (rc != 0 || (rc = drop_body(w->st, w->txn, f)) != 0)
 			return rc;
 		f->rec.index++;
 		f->cursor[0] = '\0';
@@ -331,9 +377,6 @@ fanout_step(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
 	}
 	w.author = mv.from;
 	w.message_id = mv.message_id;
-	if (!outbox_body_exists(st, txn, f.post) &&
-	    (rc = make_body(st, txn, fx, w.post_c, f.post)) != 0)
-		return rc;
 	rc = fanout_walk(&w, done);
 	*did = w.did;
 	return rc;
