@@ -296,7 +296,7 @@ fanout_finish(struct store *st, MDB_txn *txn, const struct fanout *f)
 	be64_put(kb, f->post);
 	if ((rc = mdb_del(txn, st->dbi[DB_FANOUT], &k, NULL)) != 0)
 		return rc;
-	return f->rec.index < f->rec.ncomm ? drop_body(st, txn, f) : 0;
+	return drop_body(st, txn, f);
 }
 
 /* Ready the walk for the members of community W->c: their body made
