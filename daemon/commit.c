@@ -124,7 +124,6 @@ static void
 batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 {
 	int rc = batch_commit(c, jobs, n);
-	bool fanned = false;
 
 	log_debug("group commit: %zu message(s)", n);
 
@@ -138,13 +137,8 @@ batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 		}
 	} else if (rc != 0)
 		job_fail(jobs[0], rc);
-	for (size_t i = 0; i < n; i++) {
-		/* A kick too many (a batch retried) costs one look. */
-		fanned = fanned || jobs[i]->fanned_out;
+	for (size_t i = 0; i < n; i++)
 		g_async_queue_push(c->done, jobs[i]);
-	}
-	if (fanned)
-		expander_kick(c->srv->expander);
 	event_active(c->done_ev, EV_READ, 0);
 	/* Between transactions: room ahead for the next commits.  A failure
 	 * (disk full) only costs speed; the next commit reports it. */
@@ -188,11 +182,19 @@ committer_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct committer *c = arg;
 	struct commit_job *job;
+	bool fanned = false;
 
 	while ((job = g_async_queue_try_pop(c->done)) != NULL) {
 		session_commit_done(c->srv, job);
+		/* A kick too many (a batch retried) costs one look. */
+		fanned = fanned || job->fanned_out;
 		commit_job_free(job);
 	}
+	/* Only now, with the 250s written: a big fan-out's first batches
+	 * (and the relay's work they cause) would otherwise take the cores
+	 * the poster's 250 waits for. */
+	if (fanned)
+		expander_kick(c->srv->expander);
 }
 
 struct committer *

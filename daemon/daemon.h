@@ -108,6 +108,10 @@ struct commit_job {
 struct kring_config *server_conf_acquire(struct server *srv);
 void server_conf_release(struct kring_config *conf);
 
+/* kringd.c: lower the calling thread's priority (fan-out, delivery). */
+#define BACKGROUND_NICE 10
+void thread_background(const char *what);
+
 /* commit.c */
 struct committer *committer_start(struct server *srv);
 void committer_submit(struct committer *c, struct commit_job *job);

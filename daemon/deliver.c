@@ -408,6 +408,7 @@ worker_main(gpointer arg)
 	struct deliverer *dl = arg;
 	GArray *ids;
 
+	thread_background("deliver");
 	while ((ids = g_async_queue_pop(dl->work)) != &stop_batch) {
 		batch_send(dl, ids);
 		g_mutex_lock(&dl->lock);

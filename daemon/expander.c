@@ -66,6 +66,7 @@ expander_main(gpointer arg)
 {
 	struct expander *ex = arg;
 
+	thread_background("fanout");
 	for (;;) {
 		struct kring_config *conf;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
@@ -152,6 +153,18 @@ drop_privileges(const char *user)
 }
 
 static const struct options *opts;
+
+/* The fan-out and the delivery run niced: a core is the sessions'
+ * first, so a 250 does not wait behind a big fan-out's batches.  Linux
+ * sets the nice value per thread (setpriority(2), NOTES).  A failure
+ * only costs latency. */
+void
+thread_background(const char *what)
+{
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), BACKGROUND_NICE) != 0)
+		log_debug("%s: nice %d: %s", what, BACKGROUND_NICE,
+		    strerror(errno));
+}
 
 static void
 config_clear(gpointer conf)
