@@ -17,6 +17,8 @@
 #include "daemon.h"
 #include "kring/fanout.h"
 #include "kring/log.h"
+#include "kring/author.h"
+#include "kring/moderation.h"
 #include "kring/msginfo.h"
 
 struct committer {
@@ -54,6 +56,7 @@ commit_job_free(struct commit_job *job)
 	g_free(job->req_from);
 	g_free(job->req_name);
 	g_free(job->req_subject);
+	g_free(job->req_text);
 	server_conf_release(job->conf);
 	g_free(job);
 }
@@ -74,12 +77,48 @@ fan_out(struct store *st, MDB_txn *txn, struct commit_job *job, size_t i)
 	return rc;
 }
 
+/* Hold the post for community I when its moderation says so: *HELD. */
+static int
+maybe_hold(struct committer *c, MDB_txn *txn, struct commit_job *job,
+    size_t i, bool *held)
+{
+	const char *name = job->communities[i];
+	const size_t hl = job->header_len;
+	struct moderation m = { &c->srv->store, txn, job->conf,
+	    config_community(job->conf, name), c->srv->have_staff_key ?
+	    c->srv->staff_key : NULL, job->time, NULL };
+	const char *raw = (const char *)job->raw->data;
+	char *author;
+	enum held_why why;
+	int rc;
+
+	*held = false;
+	if (!job->distribute || m.c == NULL || name[0] == '.' ||
+	    job->actions != NULL)
+		return 0;
+	author = msg_author_address(raw + hl, job->raw->len - hl);
+	why = moderation_why(&m, job->sender, author, raw + hl,
+	    job->raw->len - hl, &rc);
+	g_free(author);
+	if (rc != 0 || why == HOLD_NONE)
+		return rc;
+	*held = true;
+	return moderation_hold(&m, raw, job->raw->len, hl, job->sender, why,
+	    &job->res[i].held);
+}
+
 static int
 job_ingest(struct committer *c, MDB_txn *txn, struct commit_job *job)
 {
 	struct store *st = &c->srv->store;
 
 	for (size_t i = 0; i < job->ncommunities; i++) {
+		bool held;
+
+		if ((job->rc[i] = maybe_hold(c, txn, job, i, &held)) != 0)
+			return job->rc[i];
+		if (held)
+			continue;
 		job->rc[i] = ingest_message(st, txn, job->communities[i],
 		    (const char *)job->raw->data, job->raw->len,
 		    job->header_len, job->time, job->sender, &job->res[i]);

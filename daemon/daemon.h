@@ -99,6 +99,7 @@ struct commit_job {
 	struct kring_config *conf;	/* a reference: the config it came under */
 	GArray *requests;	/* struct member_job; NULL: none to answer */
 	char *req_from, *req_name, *req_subject;	/* of the commands */
+	char *req_text;	/* its own text, for a moderator's verdict */
 	bool distribute;	/* a post for the members (no robot, no loop) */
 	bool fanned_out;	/* the writer recorded a fan-out */
 };

@@ -17,6 +17,8 @@
 
 #include "daemon.h"
 #include "kring/author.h"
+#include "kring/excerpt.h"
+#include "kring/moderation.h"
 #include "kring/log.h"
 #include "kring/member.h"
 #include "kring/membership.h"
@@ -24,6 +26,7 @@
 #include "kring/util.h"
 #include "session.h"
 
+#define REQ_TEXT_MAX 2000	/* bytes of a verdict's text (its reason) */
 #define CLIENT_WINDOW 3600	/* seconds of limits.member_requests_per_client */
 
 bool
@@ -122,7 +125,9 @@ posting_decide(struct session *s, const GByteArray *data, char *reason,
 		const struct community_conf *c = name ?
 		    config_community(srv->conf, name) : NULL;
 
-		if (c == NULL || c->outside_posts ||
+		/* Held (moderation.h) rather than refused: the writer
+		 * decides, beside the post. */
+		if (c == NULL || c->outside_posts || c->hold.outside ||
 		    config_staff(c, from) != NULL || config_staff(c, env) != NULL)
 			continue;
 		if (txn == NULL && store_begin(&srv->store, false, &txn) != 0) {
@@ -211,6 +216,7 @@ member_requests_for(struct session *s, const GByteArray *data,
 	job->req_name = msg_author_name(raw, data->len);
 	job->req_subject = g_strdup(mi.subject);
 	msginfo_release(&mi);
+	job->req_text = msg_own_text(raw, data->len, REQ_TEXT_MAX);
 	job->requests = g_array_new(FALSE, TRUE, sizeof(struct member_job));
 	for (guint i = 0; i < s->rcpt_cmds->len; i++) {
 		const struct member_request *r = s->rcpt_cmds->pdata[i];
@@ -226,6 +232,23 @@ member_requests_for(struct session *s, const GByteArray *data,
 		g_array_append_val(job->requests, mj);
 	}
 	return 0;
+}
+
+/* A moderator's verdict or a sender's withdrawal, by mail. */
+static int
+moderate(const struct membership *ms, struct commit_job *job,
+    struct member_job *mj)
+{
+	struct member_mail in = { job->req_from, job->req_name,
+	    job->req_subject };
+	struct moderation m = { ms->st, ms->txn, ms->conf, ms->c, ms->key,
+	    ms->now, NULL };
+	bool fanned = false;
+	int rc = moderation_by_mail(&m, &mj->r, &in, job->req_text ?
+	    job->req_text : "", &fanned, mj->outcome, sizeof mj->outcome);
+
+	job->fanned_out = job->fanned_out || fanned;
+	return rc;
 }
 
 int
@@ -249,6 +272,11 @@ member_requests_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
 		if (ms.c == NULL) {
 			g_strlcpy(mj->outcome, "community gone (reload)",
 			    sizeof mj->outcome);
+			continue;
+		}
+		if (mj->r.cmd == MCMD_MODERATE) {
+			if ((rc = moderate(&ms, job, mj)) != 0)
+				return rc;
 			continue;
 		}
 		rc = membership_handle(&ms, &mj->r, &in, mj->outcome,

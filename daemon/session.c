@@ -664,6 +664,13 @@ session_commit_done(struct server *srv, struct commit_job *job)
 			    job->communities[i], mdb_strerror(job->rc[i]));
 			continue;
 		}
+		if (r->held != 0) {
+			log_info("%s: held id=%llu for a moderator from=<%s> "
+			    "size=%u community=%s", job->queue_id,
+			    (unsigned long long)r->held, job->sender,
+			    job->raw->len, job->communities[i]);
+			continue;
+		}
 		log_info("%s: %s id=%llu message-id=<%s> size=%u thread=%llu "
 		    "community=%s", job->queue_id, r->duplicate ? "duplicate" :
 		    "stored", (unsigned long long)r->msg_id, r->message_id,

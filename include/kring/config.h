@@ -44,6 +44,13 @@ struct community_conf {
 	long response_hours;	/* the promise: member posts answered within */
 	bool closed;		/* policy "closed": staff admit who joins */
 	bool outside_posts;	/* non-members may post */
+	struct {		/* which posts wait for a moderator */
+		bool outside;	/* a non-member's (else refused) */
+		long first_posts;	/* a new member's first N */
+		long size_kb;	/* larger than this; 0: no limit */
+		bool attachments;	/* with an attachment */
+		long days;	/* undecided, it expires after */
+	} hold;
 	bool reply_to_list;	/* reply_to "list": else to the author */
 	bool dmarc_rewrite;	/* From becomes "Name via Community" */
 	char *subject_tag;	/* "[Kring]" before each subject, or NULL */

@@ -16,6 +16,8 @@ struct ingest_result {
 	uint64_t msg_id;
 	uint64_t thread;
 	bool duplicate;		/* already stored: acknowledged, not stored again */
+	uint64_t held;		/* kringd: held for a moderator (held.h) as
+				 * this id, not stored as a post */
 	char message_id[KRING_IDKEY_MAX + 65];	/* as indexed (idkey) */
 };
 

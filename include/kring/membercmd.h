@@ -12,6 +12,11 @@
  *   confirm-TOKEN[-LANG]              carry out what TOKEN proves (in
  *                                     LANG, en or nl, when given)
  *   approve-ID-TOKEN, reject-ID-TOKEN  staff: decide on applicant ID
+ *   mod-approve-ID-TOKEN, mod-reject-ID-TOKEN, mod-discard-ID-TOKEN
+ *                                     a moderator: decide on held post
+ *                                     ID; mod-ID-TOKEN: by the first word
+ *                                     of the mail's text (moderation.h)
+ *   withdraw-ID-TOKEN                 the sender withdraws held post ID
  *
  * in any case.  Anything else is answered with the help.  The request
  * address (community-request@domain) takes the same words as the first
@@ -32,6 +37,7 @@ enum member_cmd {
 	MCMD_HELP = 1, MCMD_SUBSCRIBE, MCMD_UNSUBSCRIBE, MCMD_SETTINGS,
 	MCMD_MODE, MCMD_NAME, MCMD_LANG, MCMD_CONFIRM,
 	MCMD_DECIDE,	/* staff: approve-ID-TOKEN or reject-ID-TOKEN */
+	MCMD_MODERATE,	/* a held post: mod-...-ID-TOKEN, withdraw-ID-TOKEN */
 };
 
 #define MEMBER_CMD_UNKNOWN_MAX 40	/* bytes of an unknown command kept */
@@ -46,9 +52,12 @@ struct member_request {
 	 * was too long to be one (it is then malformed). */
 	char token[MEMBER_TOKEN_MAX];
 	/* MCMD_DECIDE: admit or turn down the applicant whose member id is
-	 * ID (0: not a number, malformed). */
+	 * ID (0: not a number, malformed); MCMD_MODERATE: held post ID. */
 	bool approve;
 	uint64_t id;
+	/* MCMD_MODERATE: 'a'pprove, 'r'eject, 'd'iscard, 'w'ithdraw, or 0:
+	 * the mail's text says. */
+	char verdict;
 	/* Sent to the request address: the command is in the Subject, read
 	 * when the message is in (member_request_from_subject). */
 	bool by_subject;

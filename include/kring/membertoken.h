@@ -25,6 +25,8 @@ enum member_action {
 	MACT_INVITE = 'i',	/* accept an invitation */
 	MACT_APPROVE = 'a',	/* staff: admit an applicant */
 	MACT_REJECT = 'r',	/* staff: turn an applicant down */
+	MACT_MODERATE = 'm',	/* a moderator: decide on a held post */
+	MACT_WITHDRAW = 'w',	/* its sender: take it back */
 };
 
 enum member_token_status {

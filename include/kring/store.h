@@ -29,6 +29,8 @@
  *   outbox_bref  u64 body id -> u64 outbox entries (and fan-out) using it
  *   ledger       what was done once: a key of NUL-joined parts
  *                (ledger.h) -> i64 when
+ *   held         u64 held id -> struct held_rec, then strings (held.h)
+ *   held_raw     u64 held id -> a held post's bytes, while it waits
  *
  * An "idkey" is a Message-ID without its angle brackets, or, when longer
  * than KRING_IDKEY_MAX, "#" and the SHA-256 of it in hex (LMDB keys stop
@@ -61,7 +63,7 @@ enum store_db {
 	DB_THREAD_NODE, DB_THREAD_PART, DB_SUBJECT, DB_SENDER, DB_COUNTS,
 	DB_BY_TIME, DB_OUTBOX, DB_OUTBOX_RAW, DB_OUTBOX_DUE, DB_TOPIC,
 	DB_MEMBER, DB_LEDGER, DB_MEMBER_ID, DB_FANOUT, DB_OUTBOX_BODY,
-	DB_OUTBOX_BREF, DB__COUNT
+	DB_OUTBOX_BREF, DB_HELD, DB_HELD_RAW, DB__COUNT
 };
 
 struct store {

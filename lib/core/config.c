@@ -59,6 +59,11 @@ static cfg_opt_t community_opts[] = {
 	CFG_INT("response_hours", 24, CFGF_NONE),
 	CFG_STR("policy", "open", CFGF_NONE),
 	CFG_BOOL("outside_posts", cfg_false, CFGF_NONE),
+	CFG_BOOL("hold_outside_posts", cfg_false, CFGF_NONE),
+	CFG_INT("hold_first_posts", 0, CFGF_NONE),
+	CFG_INT("hold_size_kb", 0, CFGF_NONE),
+	CFG_BOOL("hold_attachments", cfg_false, CFGF_NONE),
+	CFG_INT("hold_days", 7, CFGF_NONE),
 	CFG_STR("reply_to", "author", CFGF_NONE),
 	CFG_STR("dmarc_rewrite", "always", CFGF_NONE),
 	CFG_STR("subject_tag", "", CFGF_NONE),
@@ -132,7 +137,8 @@ static const struct {
 	{ "delivery|timeout", 1 }, { "community|response_hours", 1 },
 	{ "schedule|retry", 1 }, { "limits|member_requests_per_address", 1 },
 	{ "limits|member_requests_per_client", 1 },
-	{ "limits|confirm_hours", 1 },
+	{ "limits|confirm_hours", 1 }, { "community|hold_first_posts", 0 },
+	{ "community|hold_size_kb", 0 }, { "community|hold_days", 1 },
 };
 
 static int
@@ -403,6 +409,11 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->response_hours = cfg_getint(sec, "response_hours");
 	c->closed = strcmp(cfg_getstr(sec, "policy"), "closed") == 0;
 	c->outside_posts = cfg_getbool(sec, "outside_posts");
+	c->hold.outside = cfg_getbool(sec, "hold_outside_posts");
+	c->hold.first_posts = cfg_getint(sec, "hold_first_posts");
+	c->hold.size_kb = cfg_getint(sec, "hold_size_kb");
+	c->hold.attachments = cfg_getbool(sec, "hold_attachments");
+	c->hold.days = cfg_getint(sec, "hold_days");
 	c->reply_to_list = strcmp(cfg_getstr(sec, "reply_to"), "list") == 0;
 	c->dmarc_rewrite = strcmp(cfg_getstr(sec, "dmarc_rewrite"),
 	    "always") == 0;

@@ -39,6 +39,16 @@ static const struct {
 #define APPROVE_PREFIX "approve-"
 #define REJECT_PREFIX "reject-"
 
+/* Held posts (moderation.h): a moderator's verdict, or the sender's
+ * withdrawal; "mod-ID-TOKEN" takes the verdict from the mail's text. */
+static const struct {
+	const char *prefix;
+	char verdict;
+} held_prefixes[] = {
+	{ "mod-approve-", 'a' }, { "mod-reject-", 'r' },
+	{ "mod-discard-", 'd' }, { "mod-", 0 }, { "withdraw-", 'w' },
+};
+
 static void
 keep_unknown(const char *detail, size_t len, struct member_request *r)
 {
@@ -122,6 +132,16 @@ member_request_parse(const char *detail, size_t len, struct member_request *r)
 		len -= strlen(CONFIRM_PREFIX);
 		len = strip_lang(detail, len, r);
 		keep_token(detail, len, r);
+		return;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(held_prefixes); i++) {
+		size_t plen = strlen(held_prefixes[i].prefix);
+
+		if (!has_prefix(detail, len, held_prefixes[i].prefix))
+			continue;
+		parse_decision(detail + plen, len - plen, r);
+		r->cmd = MCMD_MODERATE;
+		r->verdict = held_prefixes[i].verdict;
 		return;
 	}
 	if (has_prefix(detail, len, APPROVE_PREFIX) ||
@@ -218,6 +238,7 @@ member_cmd_name(enum member_cmd cmd)
 		[MCMD_SETTINGS] = "settings", [MCMD_MODE] = "mode",
 		[MCMD_NAME] = "name", [MCMD_LANG] = "lang",
 		[MCMD_CONFIRM] = "confirm", [MCMD_DECIDE] = "decide",
+		[MCMD_MODERATE] = "moderate",
 	};
 
 	return (size_t)cmd < G_N_ELEMENTS(names) && names[cmd] ? names[cmd] :

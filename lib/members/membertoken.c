@@ -16,7 +16,8 @@ static bool
 action_known(int c)
 {
 	return c == MACT_SUBSCRIBE || c == MACT_UNSUBSCRIBE ||
-	    c == MACT_INVITE || c == MACT_APPROVE || c == MACT_REJECT;
+	    c == MACT_INVITE || c == MACT_APPROVE || c == MACT_REJECT ||
+	    c == MACT_MODERATE || c == MACT_WITHDRAW;
 }
 
 /* The MAC of ACTION by ADDRESS in COMMUNITY until day EXPIRY (hex). */

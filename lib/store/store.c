@@ -38,6 +38,8 @@ static const struct {
 	[DB_FANOUT] = { "fanout", 0 },
 	[DB_OUTBOX_BODY] = { "outbox_body", 0 },
 	[DB_OUTBOX_BREF] = { "outbox_bref", 0 },
+	[DB_HELD] = { "held", 0 },
+	[DB_HELD_RAW] = { "held_raw", 0 },
 };
 
 void
