@@ -93,6 +93,7 @@ maybe_hold(struct committer *c, MDB_txn *txn, struct commit_job *job,
 	int rc;
 
 	*held = false;
+	job->res[i].held = 0;	/* a batch retried alone starts afresh */
 	if (!job->distribute || m.c == NULL || name[0] == '.' ||
 	    job->actions != NULL)
 		return 0;
