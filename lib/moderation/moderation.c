@@ -96,6 +96,10 @@ moderation_why(const struct moderation *m, const char *sender,
 	bool member;
 
 	*rc = 0;
+	/* Most communities hold nothing: no store reads per post then. */
+	if (!c->hold.outside && c->hold.first_posts == 0 &&
+	    c->hold.size_kb == 0 && !c->hold.attachments)
+		return HOLD_NONE;
 	if (moderation_is_moderator(m, author) ||
 	    moderation_is_moderator(m, sender))
 		return HOLD_NONE;
