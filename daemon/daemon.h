@@ -10,6 +10,7 @@
  *   staffmail.c staff acting by mail (community+topic@ and the like)
  *   membermail.c members by mail: commands, who may post
  *   expander.c  the fan-out thread: posts into the outbox per member
+ *   sweep.c     the held posts' reminders and expiry (fan-out thread)
  *   web.c       the one-click unsubscribe over HTTP (libmicrohttpd)
  *
  * One event loop thread runs every session; one writer thread owns the
@@ -133,6 +134,9 @@ struct expander *expander_start(struct server *srv);
 void expander_kick(struct expander *ex);
 /* Finish the batch in hand, stop, free. */
 void expander_stop(struct expander *ex);
+
+/* sweep.c: remind and expire the held posts of every community. */
+void held_sweep(struct server *srv, const struct kring_config *conf);
 
 /* staffmail.c: staff actions by mail.  Into *ACTIONS the actions S's
  * recipients ask for (NULL: none, the usual case), each allowed: 0; or

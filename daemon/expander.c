@@ -5,6 +5,10 @@
  * and wakes the delivery workers after each batch so the first copies
  * leave while the rest are still being made.  SIGTERM ends it after the
  * batch in hand; the rest waits in the store for the next start.
+ *
+ * Kicked by the writer; besides, it looks once a second for fan-outs a
+ * tool recorded (kring mod approve), and once a minute it does the
+ * chores on held posts (sweep.c).
  */
 #include "daemon.h"
 #include "kring/fanout.h"
@@ -12,6 +16,8 @@
 #include "kring/util.h"
 
 #define EXPAND_BATCH 1000	/* copies per transaction */
+#define LOOK_SECONDS 1		/* for fan-outs another process recorded */
+#define SWEEP_SECONDS 60	/* between the chores on held posts */
 
 struct expander {
 	struct server *srv;
@@ -61,27 +67,61 @@ expand_batch(struct expander *ex, const struct kring_config *conf)
 	return true;
 }
 
+/* True when a fan-out waits in the store (a cheap read). */
+static bool
+fanout_waiting(struct expander *ex)
+{
+	MDB_txn *txn;
+	bool waiting;
+
+	if (store_begin(&ex->srv->store, false, &txn) != 0)
+		return false;
+	waiting = fanout_pending(&ex->srv->store, txn);
+	mdb_txn_abort(txn);
+	return waiting;
+}
+
+/* Wait for a kick, the stop or LOOK_SECONDS; true when kicked. */
+static bool
+expander_wait(struct expander *ex)
+{
+	gint64 until = g_get_monotonic_time() + LOOK_SECONDS *
+	    G_TIME_SPAN_SECOND;
+	bool kicked;
+
+	g_mutex_lock(&ex->lock);
+	while (!ex->kicked && !g_atomic_int_get(&ex->stop))
+		if (!g_cond_wait_until(&ex->cond, &ex->lock, until))
+			break;
+	kicked = ex->kicked;
+	ex->kicked = false;
+	g_mutex_unlock(&ex->lock);
+	return kicked;
+}
+
 static gpointer
 expander_main(gpointer arg)
 {
 	struct expander *ex = arg;
+	gint64 next_sweep = 0;	/* at once: what expired while stopped */
 
 	thread_background("fanout");
 	for (;;) {
 		struct kring_config *conf;
+		bool kicked = expander_wait(ex);
 
-		g_mutex_lock(&ex->lock);
-		while (!ex->kicked && !g_atomic_int_get(&ex->stop))
-			g_cond_wait(&ex->cond, &ex->lock);
-		ex->kicked = false;
-		if (g_atomic_int_get(&ex->stop)) {
-			g_mutex_unlock(&ex->lock);
+		if (g_atomic_int_get(&ex->stop))
 			break;
-		}
-		g_mutex_unlock(&ex->lock);
 		conf = server_conf_acquire(ex->srv);
-		while (!g_atomic_int_get(&ex->stop) && expand_batch(ex, conf))
-			;
+		if (g_get_monotonic_time() >= next_sweep) {
+			held_sweep(ex->srv, conf);
+			next_sweep = g_get_monotonic_time() + SWEEP_SECONDS *
+			    G_TIME_SPAN_SECOND;
+		}
+		if (kicked || fanout_waiting(ex))
+			while (!g_atomic_int_get(&ex->stop) &&
+			    expand_batch(ex, conf))
+				;
 		server_conf_release(conf);
 	}
 	return NULL;

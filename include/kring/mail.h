@@ -57,6 +57,28 @@ int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
     char *err, size_t errlen);
 
+/*
+ * One message, for code that mails now and then: what mail_out_init
+ * takes, and where it goes: PREVIEW (not NULL) gets it as an mbox, else
+ * it is enqueued in TXN.  LANG and REPLY_TO may be NULL.
+ */
+struct mail_one {
+	const struct kring_config *conf;
+	const struct community_conf *c;
+	struct store *st;
+	MDB_txn *txn;
+	int64_t now;
+	GByteArray *preview;
+	const char *lang;
+	const struct compose_addr *reply_to;
+	const char *auto_submitted;	/* RFC 3834 */
+};
+
+/* Render KIND with CTX to TO as ONE says; returns as mail_kind. */
+int mail_send_one(const struct mail_one *one, const char *kind,
+    struct tmpl_ctx *ctx, const struct compose_addr *to, char *err,
+    size_t errlen);
+
 /* Render the one template NAME (e.g. "list-footer.txt") in LANG (NULL:
  * community C's language) with CTX into a new string, or NULL with ERR
  * set. */

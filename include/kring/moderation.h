@@ -22,7 +22,9 @@
  * wins: a later one changes nothing and is told what the first was.
  *
  * Undecided, a post expires after hold_days (its addresses stop
- * working then).
+ * working then) and its sender is told; the moderators get one reminder
+ * a day before (half the hold time before, when that is shorter).
+ * kringd sweeps for both every minute (moderation_sweep).
  */
 #ifndef KRING_MODERATION_H
 #define KRING_MODERATION_H
@@ -89,6 +91,21 @@ int moderation_decide(const struct moderation *m, uint64_t id,
 int moderation_by_mail(const struct moderation *m,
     const struct member_request *r, const struct member_mail *in,
     const char *text, bool *fanned, char *outcome, size_t olen);
+
+/* What moderation_sweep did. */
+struct mod_sweep {
+	size_t reminded;	/* posts the moderators were reminded of */
+	size_t expired;		/* posts that expired */
+	size_t pruned;		/* records of old decisions dropped */
+};
+
+/*
+ * The held posts of M->c at M->now: remind the moderators of those near
+ * their expiry, expire those past it (telling the sender), and drop the
+ * records of decisions older than 30 days (of every community).
+ * Returns 0 or an LMDB code.
+ */
+int moderation_sweep(const struct moderation *m, struct mod_sweep *done);
 
 /* True when ADDRESS moderates M->c: staff, or a member with the role
  * moderator or owner. */

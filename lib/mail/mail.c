@@ -218,6 +218,27 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 	return rc;
 }
 
+int
+mail_send_one(const struct mail_one *one, const char *kind,
+    struct tmpl_ctx *ctx, const struct compose_addr *to, char *err,
+    size_t errlen)
+{
+	struct mail_out mo;
+	int rc;
+
+	mail_out_init(&mo, one->conf, one->c, one->st, one->txn,
+	    one->preview == NULL, one->now);
+	mo.lang = one->lang;
+	mo.reply_to = one->reply_to;
+	rc = mail_kind(&mo, kind, ctx, to, 1, one->auto_submitted, err,
+	    errlen);
+	if (rc == 0 && one->preview != NULL)
+		g_byte_array_append(one->preview, mo.preview->data,
+		    mo.preview->len);
+	mail_out_free(&mo);
+	return rc;
+}
+
 void
 mail_set_topic_status(struct tmpl_ctx *ctx, uint32_t status)
 {

@@ -82,6 +82,16 @@ greet(struct answer *a)
 		tmpl_ctx_set(a->ctx, "greeting_name", name);
 }
 
+/* Where MS's mail goes. */
+static struct mail_one
+membership_mail(const struct membership *ms)
+{
+	struct mail_one one = { ms->conf, ms->c, ms->st, ms->txn, ms->now,
+	    ms->preview, NULL, NULL, NULL };
+
+	return one;
+}
+
 /* Send the answer KIND to the sender, with REPLY_TO (an address) or
  * none, unless the address has had its answers for the day. */
 static int
@@ -90,7 +100,7 @@ send_answer(struct answer *a, const char *kind, const char *reply_to)
 	const struct membership *ms = a->ms;
 	struct compose_addr to = { a->in->name, a->in->address };
 	struct compose_addr rt = { NULL, reply_to };
-	struct mail_out mo;
+	struct mail_one one = membership_mail(ms);
 	bool allowed;
 	char err[256];
 	int rc;
@@ -108,16 +118,10 @@ send_answer(struct answer *a, const char *kind, const char *reply_to)
 	greet(a);
 	tmpl_ctx_set_bool(a->ctx, "is_member", is_member(a));
 	tmpl_ctx_set_bool(a->ctx, "not_member", !is_member(a));
-	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn,
-	    ms->preview == NULL, ms->now);
-	mo.lang = a->lang;
-	mo.reply_to = reply_to ? &rt : NULL;
-	rc = mail_kind(&mo, kind, a->ctx, &to, 1, ms->admin ? "auto-generated" :
-	    "auto-replied", err, sizeof err);
-	if (rc == 0 && ms->preview != NULL)
-		g_byte_array_append(ms->preview, mo.preview->data,
-		    mo.preview->len);
-	mail_out_free(&mo);
+	one.lang = a->lang;
+	one.reply_to = reply_to ? &rt : NULL;
+	one.auto_submitted = ms->admin ? "auto-generated" : "auto-replied";
+	rc = mail_send_one(&one, kind, a->ctx, &to, err, sizeof err);
 	if (rc == -1)
 		snprintf(a->outcome, a->olen, "%s: %s", kind, err);
 	return rc;
@@ -300,18 +304,12 @@ send_staff(const struct membership *ms, const struct staff_conf *to,
     const char *kind, struct tmpl_ctx *ctx, char *outcome, size_t olen)
 {
 	struct compose_addr rcpt = { to->name, to->address };
-	struct mail_out mo;
+	struct mail_one one = membership_mail(ms);
 	char err[256];
 	int rc;
 
-	mail_out_init(&mo, ms->conf, ms->c, ms->st, ms->txn,
-	    ms->preview == NULL, ms->now);
-	rc = mail_kind(&mo, kind, ctx, &rcpt, 1, "auto-generated", err,
-	    sizeof err);
-	if (rc == 0 && ms->preview != NULL)
-		g_byte_array_append(ms->preview, mo.preview->data,
-		    mo.preview->len);
-	mail_out_free(&mo);
+	one.auto_submitted = "auto-generated";
+	rc = mail_send_one(&one, kind, ctx, &rcpt, err, sizeof err);
 	if (rc == -1)
 		snprintf(outcome, olen, "%s: %s", kind, err);
 	return rc;

@@ -7,42 +7,15 @@
 #include <gmime/gmime.h>
 
 #include "kring/author.h"
-#include "kring/excerpt.h"
 #include "kring/fanout.h"
 #include "kring/ingest.h"
-#include "kring/mail.h"
 #include "kring/member.h"
 #include "kring/membertoken.h"
 #include "kring/moderation.h"
 #include "kring/msginfo.h"
-#include "kring/ratelimit.h"
+#include "held_mail.h"
 
 #define DAY (24 * 3600)
-#define EXCERPT_MAX 400
-
-/* The token "address" of held post ID: tokens are per post. */
-static char *
-held_subject_key(uint64_t id)
-{
-	return g_strdup_printf("held:%" G_GUINT64_FORMAT, id);
-}
-
-/* community+VERB-ID-TOKEN@domain (VERB "" for mod-ID-TOKEN). */
-static char *
-held_address(const struct moderation *m, const struct held *h,
-    enum member_action action, const char *verb)
-{
-	const struct community_conf *c = m->c;
-	char *who = held_subject_key(h->id);
-	char *token = member_token_make(m->key, action, c->name, who,
-	    h->rec.expires);
-	char *addr = g_strdup_printf("%s+%s-%" G_GUINT64_FORMAT "-%s@%s",
-	    c->local, verb, h->id, token, c->domain);
-
-	g_free(who);
-	g_free(token);
-	return addr;
-}
 
 bool
 moderation_is_moderator(const struct moderation *m, const char *address)
@@ -124,172 +97,6 @@ moderation_why(const struct moderation *m, const char *sender,
 	return HOLD_NONE;
 }
 
-/* The values every held mail shows. */
-static struct tmpl_ctx *
-held_ctx(const struct moderation *m, const struct held *h)
-{
-	static const char *const why_flags[HOLD__N] = {
-		NULL, "why_outsider", "why_new_member", "why_size",
-		"why_attachment",
-	};
-	struct tmpl_ctx *ctx = tmpl_ctx_new();
-
-	tmpl_ctx_set(ctx, "community", m->c->name);
-	tmpl_ctx_set(ctx, "list_address", m->c->address);
-	tmpl_ctx_set_int(ctx, "held_id", (long)h->id);
-	tmpl_ctx_set(ctx, "sender_address", h->author[0] ? h->author :
-	    h->sender);
-	if (h->subject[0] != '\0')
-		tmpl_ctx_set(ctx, "original_subject", h->subject);
-	tmpl_ctx_set_int(ctx, "size_kb", (long)((h->rec.size + 1023) / 1024));
-	tmpl_ctx_set_int(ctx, "limit_kb", m->c->hold.size_kb);
-	tmpl_ctx_set_int(ctx, "expires_days", (long)((h->rec.expires -
-	    m->now + DAY - 1) / DAY));
-	if (h->rec.why > 0 && h->rec.why < HOLD__N)
-		tmpl_ctx_set_bool(ctx, why_flags[h->rec.why], true);
-	return ctx;
-}
-
-/* Mail KIND with CTX to TO (NAME may be NULL). */
-static int
-send_kind(const struct moderation *m, const char *kind, struct tmpl_ctx *ctx,
-    const char *name, const char *to, const char *reply_to)
-{
-	struct compose_addr rcpt = { name, to };
-	struct compose_addr rt = { NULL, reply_to };
-	struct mail_out mo;
-	char err[256];
-	int rc;
-
-	mail_out_init(&mo, m->conf, m->c, m->st, m->txn, m->preview == NULL,
-	    m->now);
-	mo.reply_to = reply_to != NULL ? &rt : NULL;
-	rc = mail_kind(&mo, kind, ctx, &rcpt, 1, "auto-generated", err,
-	    sizeof err);
-	if (rc == 0 && m->preview != NULL)
-		g_byte_array_append(m->preview, mo.preview->data,
-		    mo.preview->len);
-	mail_out_free(&mo);
-	if (rc == -1) {
-		g_warning("%s: %s", kind, err);
-		return 0;	/* a template error loses no post */
-	}
-	return rc;
-}
-
-/* A held-note with FLAG to H's sender; REASON for a rejection. */
-static int
-tell_sender(const struct moderation *m, const struct held *h,
-    const char *flag, const char *reason)
-{
-	struct tmpl_ctx *ctx = held_ctx(m, h);
-	const char *to = h->author[0] ? h->author : h->sender;
-	char *withdraw = NULL;
-	bool allowed = true;
-	uint32_t comm;
-	int rc;
-
-	if (to[0] == '\0') {
-		tmpl_ctx_free(ctx);
-		return 0;
-	}
-	/* Against backscatter: a forged sender gets a few notes a day. */
-	if ((rc = store_community_id(m->st, m->txn, m->c->name, true,
-	    &comm)) != 0 || (rc = rate_take(m->st, m->txn, "held", comm, to,
-	    m->conf->limits.member_requests_per_address, DAY, m->now,
-	    &allowed)) != 0 || !allowed) {
-		tmpl_ctx_free(ctx);
-		return rc;
-	}
-	tmpl_ctx_set_bool(ctx, flag, true);
-	if (reason != NULL && reason[0] != '\0')
-		tmpl_ctx_set(ctx, "reason", reason);
-	if (strcmp(flag, "note_held") == 0) {
-		withdraw = held_address(m, h, MACT_WITHDRAW, "withdraw");
-		tmpl_ctx_set(ctx, "withdraw_address", withdraw);
-	}
-	/* No Reply-To: a "thank you" must not withdraw the post. */
-	tmpl_ctx_set_bool(ctx, "not_member", h->rec.why == HOLD_OUTSIDER);
-	rc = send_kind(m, "held-note", ctx, NULL, to, NULL);
-	g_free(withdraw);
-	tmpl_ctx_free(ctx);
-	return rc;
-}
-
-struct notice {
-	const struct moderation *m;
-	const struct held *h;
-	struct tmpl_ctx *ctx;
-	const char *decide;
-	int rc;
-};
-
-static int
-notice_one(struct notice *n, const char *name, const char *address)
-{
-	if (name != NULL && name[0] != '\0')
-		tmpl_ctx_set(n->ctx, "greeting_name", name);
-	n->rc = send_kind(n->m, "held", n->ctx, name, address, n->decide);
-	return n->rc;
-}
-
-static int
-notice_member(const char *address, const struct member *mem, void *arg)
-{
-	struct notice *n = arg;
-
-	if (mem->rec.state != MEMBER_ACTIVE ||
-	    (mem->rec.role != MROLE_MODERATOR && mem->rec.role != MROLE_OWNER) ||
-	    config_staff(n->m->c, address) != NULL)
-		return 0;
-	return notice_one(n, mem->name, address);
-}
-
-/* The "held" mail (REMINDER: the reminder) to every moderator. */
-static int
-tell_moderators(const struct moderation *m, const struct held *h,
-    bool reminder)
-{
-	static const char *const verbs[][2] = {
-		{ "approve_address", "mod-approve" },
-		{ "reject_address", "mod-reject" },
-		{ "discard_address", "mod-discard" },
-		{ "decide_address", "mod" },
-	};
-	struct notice n = { m, h, held_ctx(m, h), NULL, 0 };
-	char *addrs[G_N_ELEMENTS(verbs)];
-	MDB_val raw;
-	uint32_t comm;
-	int rc = 0;
-
-	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++) {
-		addrs[i] = held_address(m, h, MACT_MODERATE, verbs[i][1]);
-		tmpl_ctx_set(n.ctx, verbs[i][0], addrs[i]);
-	}
-	n.decide = addrs[G_N_ELEMENTS(verbs) - 1];
-	tmpl_ctx_set_bool(n.ctx, "reminder", reminder);
-	tmpl_ctx_set_bool(n.ctx, "to_staff", true);
-	if (held_raw(m->st, m->txn, h->id, &raw) == 0) {
-		char *ex = msg_excerpt((const char *)raw.mv_data +
-		    h->rec.header_len, raw.mv_size - h->rec.header_len,
-		    EXCERPT_MAX);
-
-		if (ex[0] != '\0')
-			tmpl_ctx_set(n.ctx, "excerpt", ex);
-		g_free(ex);
-	}
-	for (size_t i = 0; i < m->c->nstaff && rc == 0; i++)
-		rc = notice_one(&n, m->c->staff[i].name,
-		    m->c->staff[i].address);
-	if (rc == 0 && store_community_id(m->st, m->txn, m->c->name, false,
-	    &comm) == 0)
-		rc = member_walk(m->st, m->txn, comm, NULL, notice_member, &n);
-	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
-		g_free(addrs[i]);
-	tmpl_ctx_free(n.ctx);
-	return rc;
-}
-
 int
 moderation_hold(const struct moderation *m, const char *raw, size_t len,
     size_t header_len, const char *sender, enum held_why why, uint64_t *id)
@@ -323,8 +130,8 @@ moderation_hold(const struct moderation *m, const char *raw, size_t len,
 	if ((rc = held_put(m->st, m->txn, &h, raw, len)) != 0)
 		goto out;
 	*id = h.id;
-	if (m->key != NULL && (rc = tell_moderators(m, &h, false)) == 0)
-		rc = tell_sender(m, &h, "note_held", NULL);
+	if (m->key != NULL && (rc = held_tell_moderators(m, &h, false)) == 0)
+		rc = held_tell_sender(m, &h, "note_held", NULL);
 out:
 	g_free(author);
 	g_free(subject);
@@ -381,9 +188,9 @@ moderation_decide(const struct moderation *m, uint64_t id,
 	if (state == HELD_APPROVED)
 		rc = release(m, h, &raw, fanned);
 	else if (state == HELD_REJECTED)
-		rc = tell_sender(m, h, "note_rejected", reason);
+		rc = held_tell_sender(m, h, "note_rejected", reason);
 	else if (state == HELD_WITHDRAWN)
-		rc = tell_sender(m, h, "note_withdrawn", NULL);
+		rc = held_tell_sender(m, h, "note_withdrawn", NULL);
 out:
 	g_byte_array_unref(copy);
 	return rc;
@@ -426,7 +233,7 @@ tell_moderator(const struct moderation *m, const struct member_mail *in,
 		NULL, "earlier_approved", "earlier_rejected",
 		"earlier_discarded", "earlier_withdrawn", "earlier_expired",
 	};
-	struct tmpl_ctx *ctx = h != NULL ? held_ctx(m, h) : tmpl_ctx_new();
+	struct tmpl_ctx *ctx = h != NULL ? held_mail_ctx(m, h) : tmpl_ctx_new();
 	int rc;
 
 	tmpl_ctx_set_bool(ctx, flag, true);
@@ -442,7 +249,7 @@ tell_moderator(const struct moderation *m, const struct member_mail *in,
 		if (h->decided_by[0] != '\0')
 			tmpl_ctx_set(ctx, "decided_by", h->decided_by);
 	}
-	rc = send_kind(m, "mod-decision", ctx, in->name, in->address, NULL);
+	rc = held_mail_send(m, "mod-decision", ctx, in->name, in->address, NULL);
 	tmpl_ctx_free(ctx);
 	return rc;
 }
@@ -456,7 +263,7 @@ withdraw_refused(const struct moderation *m, const struct member_mail *in)
 
 	tmpl_ctx_set_bool(ctx, "note_token_bad", true);
 	tmpl_ctx_set_bool(ctx, "not_member", true);
-	rc = send_kind(m, "held-note", ctx, in->name, in->address, NULL);
+	rc = held_mail_send(m, "held-note", ctx, in->name, in->address, NULL);
 	tmpl_ctx_free(ctx);
 	return rc;
 }
@@ -475,7 +282,7 @@ withdraw_by_mail(const struct moderation *m, const struct member_request *r,
 			NULL, "was_approved", "was_rejected", "was_discarded",
 			NULL, "was_expired",
 		};
-		struct tmpl_ctx *ctx = held_ctx(m, &h);
+		struct tmpl_ctx *ctx = held_mail_ctx(m, &h);
 		const char *to = h.author[0] ? h.author : h.sender;
 
 		g_strlcpy(outcome, "withdraw: too late", olen);
@@ -484,7 +291,7 @@ withdraw_by_mail(const struct moderation *m, const struct member_request *r,
 		if (h.rec.state < HELD__NSTATE && was[h.rec.state] != NULL)
 			tmpl_ctx_set_bool(ctx, was[h.rec.state], true);
 		rc = h.rec.state == HELD_WITHDRAWN ? 0 :
-		    send_kind(m, "held-note", ctx, NULL, to, NULL);
+		    held_mail_send(m, "held-note", ctx, NULL, to, NULL);
 		tmpl_ctx_free(ctx);
 		return rc;
 	}
@@ -498,7 +305,7 @@ moderation_by_mail(const struct moderation *m,
     const struct member_request *r, const struct member_mail *in,
     const char *text, bool *fanned, char *outcome, size_t olen)
 {
-	char *who = held_subject_key(r->id);
+	char *who = held_token_key(r->id);
 	enum member_action want = r->verdict == MOD_WITHDRAW ? MACT_WITHDRAW :
 	    MACT_MODERATE;
 	enum member_token_status ts = r->id == 0 || m->key == NULL ?
