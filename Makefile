@@ -21,7 +21,7 @@ WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter -Wstrict-pr
 CPPFLAGS  += -Iinclude -D_GNU_SOURCE -DKRING_LIBEXECDIR='"$(LIBEXECDIR)"' \
              -DKRING_SYSCONFDIR='"$(SYSCONFDIR)"' -DKRING_DATADIR='"$(DATADIR)"'
 ALL_CFLAGS = -std=c11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) $(SAN_FLAGS)
-LDLIBS    += $(PKG_LIBS) -lpthread
+LDLIBS    += $(PKG_LIBS) -lpthread -lm
 
 ifneq ($(SANITIZE),)
 O         ?= build-san

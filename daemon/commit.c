@@ -15,9 +15,11 @@
 #include <glib.h>
 
 #include "daemon.h"
+#include "kring/author.h"
+#include "kring/bounce.h"
 #include "kring/fanout.h"
 #include "kring/log.h"
-#include "kring/author.h"
+#include "kring/member.h"
 #include "kring/moderation.h"
 #include "kring/msginfo.h"
 
@@ -57,8 +59,35 @@ commit_job_free(struct commit_job *job)
 	g_free(job->req_name);
 	g_free(job->req_subject);
 	g_free(job->req_text);
+	if (job->bounces != NULL)
+		g_array_unref(job->bounces);
 	server_conf_release(job->conf);
 	g_free(job);
+}
+
+/* A suspended member who writes to community NAME gets mail again
+ * (bounce.h). */
+static int
+author_back(struct store *st, MDB_txn *txn, struct commit_job *job,
+    const char *name)
+{
+	const size_t hl = job->header_len;
+	char *author = msg_author_address((const char *)job->raw->data + hl,
+	    job->raw->len - hl);
+	struct member m;
+	uint32_t comm;
+	bool lifted = false;
+	int rc;
+
+	if ((rc = store_community_id(st, txn, name, false, &comm)) == 0 &&
+	    (rc = member_get(st, txn, comm, author, &m)) == 0 &&
+	    (m.rec.flags & MEMBER_SUSPENDED))
+		rc = bounce_lift(st, txn, comm, author, job->time, &lifted);
+	if (lifted)
+		log_info("%s: %s wrote: delivery resumed community=%s",
+		    job->queue_id, author, name);
+	g_free(author);
+	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
 /* A new post of a configured community goes to its members. */
@@ -74,7 +103,7 @@ fan_out(struct store *st, MDB_txn *txn, struct commit_job *job, size_t i)
 	rc = fanout_add(st, txn, job->conf, name, job->res[i].msg_id, job->time);
 	if (rc == 0)
 		job->fanned_out = true;
-	return rc;
+	return rc == 0 ? author_back(st, txn, job, name) : rc;
 }
 
 /* Hold the post for community I when its moderation says so: *HELD. */
@@ -112,6 +141,9 @@ static int
 job_ingest(struct committer *c, MDB_txn *txn, struct commit_job *job)
 {
 	struct store *st = &c->srv->store;
+	const unsigned char *key = c->srv->have_staff_key ?
+	    c->srv->staff_key : NULL;
+	int rc;
 
 	for (size_t i = 0; i < job->ncommunities; i++) {
 		bool held;
@@ -130,8 +162,9 @@ job_ingest(struct committer *c, MDB_txn *txn, struct commit_job *job)
 		if (job->rc[i] != 0)
 			return job->rc[i];
 	}
-	return member_requests_apply(st, txn, job, c->srv->have_staff_key ?
-	    c->srv->staff_key : NULL);
+	if ((rc = member_requests_apply(st, txn, job, key)) != 0)
+		return rc;
+	return bounces_apply(st, txn, job, key);
 }
 
 static void

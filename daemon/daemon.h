@@ -9,6 +9,7 @@
  *   scheduler.c the schedules: staff tools run as child processes
  *   staffmail.c staff acting by mail (community+topic@ and the like)
  *   membermail.c members by mail: commands, who may post
+ *   bouncemail.c bounces to the return paths, counted (bounce.h)
  *   expander.c  the fan-out thread: posts into the outbox per member
  *   sweep.c     the held posts' reminders and expiry (fan-out thread)
  *   web.c       the one-click unsubscribe over HTTP (libmicrohttpd)
@@ -84,6 +85,13 @@ struct member_job {
 	char outcome[128];
 };
 
+/* One bounce of a message (to a return path), and what came of it. */
+struct bounce_job {
+	char community[256];
+	char detail[80];	/* after "bounce-", lower case */
+	char outcome[200];
+};
+
 /* One message handed to the writer thread, and its outcome. */
 struct commit_job {
 	uint64_t session;	/* to find the session again; it may be gone */
@@ -101,6 +109,7 @@ struct commit_job {
 	GArray *requests;	/* struct member_job; NULL: none to answer */
 	char *req_from, *req_name, *req_subject;	/* of the commands */
 	char *req_text;	/* its own text, for a moderator's verdict */
+	GArray *bounces;	/* struct bounce_job; NULL: none */
 	bool distribute;	/* a post for the members (no robot, no loop) */
 	bool fanned_out;	/* the writer recorded a fan-out */
 };
@@ -169,6 +178,12 @@ int member_requests_apply(struct store *st, MDB_txn *txn,
     struct commit_job *job, const unsigned char *key);
 /* In the loop: log what came of them. */
 void member_requests_log(const struct commit_job *job);
+
+/* bouncemail.c: in the writer, count JOB's bounces (bounce.h); in the
+ * loop, log what came of them. */
+int bounces_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
+    const unsigned char *key);
+void bounces_log(const struct commit_job *job);
 
 /* web.c: the one-click unsubscribe.  Bind SPEC ("host:port", before
  * privileges are dropped): NULL with a log line on failure. */

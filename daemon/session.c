@@ -31,6 +31,7 @@ transaction_reset(struct session *s)
 	g_ptr_array_set_size(s->rcpt_comms, 0);
 	g_ptr_array_set_size(s->rcpt_cmds, 0);
 	g_ptr_array_set_size(s->rcpt_cmd_comms, 0);
+	g_array_set_size(s->bounces, 0);
 	if (s->data != NULL) {
 		g_byte_array_unref(s->data);
 		s->data = NULL;
@@ -169,7 +170,17 @@ add_rcpt_kind(struct session *s, const struct community_conf *c,
 	const char *comm = c->name;
 
 	if (is_bounce_address(addr)) {
+		struct bounce_job bj = { 0 };
+		const char *d = strchr(addr, '+') + 8;
+
+		/* Kept apart, and counted (bouncemail.c). */
 		comm = STORE_BOUNCE_COMMUNITY;
+		g_strlcpy(bj.community, c->name, sizeof bj.community);
+		g_strlcpy(bj.detail, d, MIN(sizeof bj.detail,
+		    (size_t)(strrchr(addr, '@') - d) + 1));
+		for (char *p = bj.detail; *p; p++)
+			*p = g_ascii_tolower(*p);
+		g_array_append_val(s->bounces, bj);
 	} else if (member_command_rcpt(c, addr, &r)) {
 		g_ptr_array_add(s->rcpt_comms, NULL);
 		g_ptr_array_add(s->rcpt_cmds, g_memdup2(&r, sizeof r));
@@ -435,6 +446,10 @@ commit_message(struct session *s, GArray *actions, char *reason, size_t rlen)
 	if (!job->distribute)
 		log_info("%s: from a robot or a loop: kept, not distributed",
 		    s->queue_id);
+	if (s->bounces->len > 0) {
+		job->bounces = s->bounces;
+		s->bounces = g_array_new(FALSE, TRUE, sizeof(struct bounce_job));
+	}
 	job->communities = rcpt_communities(s, &job->ncommunities);
 	job->rc = g_new0(int, job->ncommunities);
 	job->res = g_new0(struct ingest_result, job->ncommunities);
@@ -645,6 +660,7 @@ session_release(struct session *s)
 	g_ptr_array_free(s->rcpt_comms, TRUE);
 	g_ptr_array_free(s->rcpt_cmds, TRUE);
 	g_ptr_array_free(s->rcpt_cmd_comms, TRUE);
+	g_array_unref(s->bounces);
 	if (s->data != NULL)
 		g_byte_array_unref(s->data);
 }
@@ -677,8 +693,10 @@ session_commit_done(struct server *srv, struct commit_job *job)
 		    job->raw->len, (unsigned long long)r->thread,
 		    job->communities[i]);
 	}
-	if (failed == 0)
+	if (failed == 0) {
 		member_requests_log(job);
+		bounces_log(job);
+	}
 	if (s == NULL)
 		return;
 	if (failed == MDB_MAP_FULL || failed == ENOSPC)

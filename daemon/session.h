@@ -47,6 +47,8 @@ struct session {
 				 * a member command */
 	GPtrArray *rcpt_cmds;	/* struct member_request *, or NULL */
 	GPtrArray *rcpt_cmd_comms;	/* char *: the command's community */
+	GArray *bounces;	/* struct bounce_job: rcpts that are return
+				 * paths */
 	GByteArray *data;
 	bool data_too_big, data_line_too_long, prev_crlf;
 	char queue_id[24];

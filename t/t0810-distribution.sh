@@ -280,7 +280,7 @@ test_expect_success 'the copy is stored as the post, byte for byte in the store'
 	test_cmp p1.eml stored
 '
 
-test_expect_success 'each copy: its own VERP return path naming the member and the post' '
+test_expect_success 'each copy: its own VERP return path naming the member and the post, signed' '
 	post_id=$(store_id "<p1@example.net>") &&
 	test -n "$post_id" &&
 	for who in bob cleo; do
@@ -288,7 +288,7 @@ test_expect_success 'each copy: its own VERP return path naming the member and t
 		sink_envelope "$f" >env.$who &&
 		test "$(grep -c "^MAIL FROM:" env.$who)" -eq 1 &&
 		test "$(grep -c "^RCPT TO:" env.$who)" -eq 1 &&
-		sed -n "s/^MAIL FROM:<kring+bounce-m\\([0-9][0-9]*\\)-$post_id@example\\.org>\$/\\1/p" \
+		sed -n "s/^MAIL FROM:<kring+bounce-m\\([0-9][0-9]*\\)-$post_id-[0-9a-f]\\{10\\}@example\\.org>\$/\\1/p" \
 			env.$who >mid.$who &&
 		test -s mid.$who || { cat env.$who; return 1; }
 	done &&
@@ -540,7 +540,7 @@ test_expect_success 'DMARC never, no tag, no footer, no archive: From, Reply-To,
 	mail body "$f" >body &&
 	sed "1,/^\$/d" z2.eml >expect &&
 	test_cmp expect body &&
-	sink_envelope "$f" | grep -x "MAIL FROM:<open+bounce-m[0-9]*-$(store_id "<z2@example.com>")@example.org>"
+	sink_envelope "$f" | grep -x "MAIL FROM:<open+bounce-m[0-9]*-$(store_id "<z2@example.com>")-[0-9a-f]\{10\}@example.org>"
 '
 
 cat >l1.eml <<\EOF
@@ -757,7 +757,7 @@ test_expect_success 'parent: every copy is the central one; each leaves the comm
 		hdr_is "$f" List-Id "\"Central\" <central.example.org>" &&
 		hdr_is "$f" List-Post "<mailto:central@example.org>" &&
 		sink_envelope "$f" |
-			grep -x "MAIL FROM:<central+bounce-m[0-9]*-$c1@example.org>" ||
+			grep -x "MAIL FROM:<central+bounce-m[0-9]*-$c1-[0-9a-f]\{10\}@example.org>" ||
 			return 1
 	done &&
 	for who in both gina; do

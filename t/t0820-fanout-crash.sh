@@ -114,7 +114,7 @@ elif cmd == "check":
     missed = want_members - set(final)
     if missed:
         bad.append("%d members without a copy: %s" % (len(missed), sorted(missed)[:5]))
-    rp_re = re.compile(r"^kring\+bounce-m([0-9]+)-%s@example\.org$" % post)
+    rp_re = re.compile(r"^kring\+bounce-m([0-9]+)-%s-[0-9a-f]{10}@example\.org$" % post)
     ids = {}
     for r in sorted(want_members & set(final)):
         n = len(final[r])

@@ -122,3 +122,28 @@ test_done() {
 test_need_corpora() {
 	[ -d "$CORPORA" ] || test_skip_all "no corpora at $CORPORA (../shared/corpora beside the project)"
 }
+
+# test_tap_program PROGRAM [ARG...]: the whole script is PROGRAM's own
+# TAP (a C test in t/helper); it fails on a bad exit or on anything
+# written to stderr, keeping the scratch folder then.
+test_tap_program() {
+	prog_=$1
+	if ! command -v "$prog_" >/dev/null 2>&1; then
+		echo "Bail out! no $prog_ in $KRING_BUILD/bin: run make"
+		exit 1
+	fi
+	TMPDIR=$TRASH "$@" 2>"$TRASH/stderr"
+	status_=$?
+	test_run_cleanup_
+	if [ -s "$TRASH/stderr" ]; then
+		sed 's/^/# stderr: /' "$TRASH/stderr" | head -60
+		echo "# $prog_ wrote to stderr; scratch kept in $TRASH"
+		exit 1
+	fi
+	if [ "$status_" -ne 0 ]; then
+		echo "# $prog_ exited with $status_; scratch kept in $TRASH"
+		exit 1
+	fi
+	cd "$TEST_DIR" && rm -rf "$TRASH"
+	exit 0
+}

@@ -11,6 +11,8 @@
  *   invite ADDR... [--csv FILE] [--send]        mail invitations
  *   import FILE                                 members from CSV
  *   export                                      members as CSV
+ *   resume ADDR                                 mail again after bounces
+ *                                               suspended it (bounce.h)
  *
  * What mails someone (approve, reject, invite) previews the mail as an
  * mbox on stdout and changes nothing unless --send is given.
@@ -23,6 +25,7 @@
 #include <sysexits.h>
 #include <glib.h>
 
+#include "kring/bounce.h"
 #include "kring/cli.h"
 #include "kring/json.h"
 #include "kring/member.h"
@@ -65,7 +68,9 @@ usage(FILE *out, int status)
 	    "  reject ADDR [--send]         turn an applicant down\n"
 	    "  invite ADDR... [--csv FILE] [--send]  mail invitations\n"
 	    "  import FILE                  members from CSV: address,name,mode\n"
-	    "  export                       the members as CSV\n\n"
+	    "  export                       the members as CSV\n"
+	    "  resume ADDR                  mail again after bounces stopped "
+	    "it\n\n"
 	    "Modes: each, digest, nomail.  Roles: member, moderator, owner.\n"
 	    "approve, reject and invite print the mail they would send (an\n"
 	    "mbox) and change nothing, unless --send is given.\n");
@@ -166,10 +171,62 @@ json_field(GString *out, const char *name, const char *value)
 		json_string(out, value, strlen(value));
 }
 
-/* One member as a line of text or JSON; M NULL: no record. */
+/* What bounced of ADDR's mail in COMM (bounce.h): B, and its score
+ * now under C (NULL: the defaults); false when nothing did. */
+static bool
+member_bounces(struct cli *cli, MDB_txn *txn, uint32_t comm,
+    const struct community_conf *c, const char *addr, struct bounce_info *b,
+    double *score)
+{
+	int rc = bounce_get(&cli->st, txn, comm, addr, b);
+
+	if (rc == MDB_NOTFOUND)
+		return false;
+	if (rc != 0)
+		errx(EX_DATAERR, "%s: %s: bounces: %s", cli->st.path, addr,
+		    mdb_strerror(rc));
+	*score = bounce_score_at(b, c, kring_now()) / 1000.0;
+	return true;
+}
+
+/* B as text, or as the JSON field "bounces" (NULL: none). */
+static void
+append_bounces(struct cli *cli, GString *out, const struct bounce_info *b,
+    double score)
+{
+	char last[32] = "";
+
+	if (b != NULL && b->rec.last_seen != 0)
+		time_iso(b->rec.last_seen, last, sizeof last);
+	if (cli->json && b == NULL) {
+		g_string_append(out, ",\"bounces\":null");
+	} else if (cli->json) {
+		g_string_append_printf(out, ",\"bounces\":{\"score\":%.1f,"
+		    "\"counted\":%u,\"policy\":%u,\"delayed\":%u", score,
+		    b->rec.counted, b->rec.policy, b->rec.delayed);
+		json_field(out, "last", last[0] ? last : NULL);
+		json_field(out, "class", bounce_class_name(b->rec.last_class));
+		json_field(out, "status", b->rec.last_status);
+		json_field(out, "diagnostic", b->diagnostic);
+		g_string_append_c(out, '}');
+	} else if (b != NULL) {
+		g_string_append_printf(out, "  bounces: score %.1f, %u counted, "
+		    "%u policy, %u delayed", score, b->rec.counted,
+		    b->rec.policy, b->rec.delayed);
+		if (last[0] != '\0')
+			g_string_append_printf(out, "; last %s %s %s \"%s\"", last,
+			    bounce_class_name(b->rec.last_class),
+			    b->rec.last_status[0] ? b->rec.last_status : "-",
+			    b->diagnostic);
+	}
+}
+
+/* One member as a line of text or JSON; M NULL: no record; B NULL: no
+ * bounces. */
 static void
 print_member(struct cli *cli, const char *community, const char *addr,
-    const struct member *m, uint64_t posts)
+    const struct member *m, uint64_t posts, const struct bounce_info *b,
+    double score)
 {
 	struct member none = { 0 };
 	GString *out = g_string_new(NULL);
@@ -196,6 +253,9 @@ print_member(struct cli *cli, const char *community, const char *addr,
 		for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
 			g_string_append_printf(out, ",\"%s\":%s", flags[i].name,
 			    flag_value(m, &flags[i]) ? "true" : "false");
+		g_string_append_printf(out, ",\"suspended\":%s",
+		    m->rec.flags & MEMBER_SUSPENDED ? "true" : "false");
+		append_bounces(cli, out, b, score);
 		g_string_append_printf(out, ",\"posts\":%llu,\"record\":%s}\n",
 		    (unsigned long long)posts, m == &none ? "false" : "true");
 	} else {
@@ -211,6 +271,9 @@ print_member(struct cli *cli, const char *community, const char *addr,
 		    member_how_name(m->rec.how), changed);
 		if (m->name[0] != '\0')
 			g_string_append_printf(out, "  name \"%s\"", m->name);
+		if (m->rec.flags & MEMBER_SUSPENDED)
+			g_string_append(out, "  SUSPENDED (bounces)");
+		append_bounces(cli, out, b, score);
 		g_string_append_c(out, '\n');
 	}
 	cli_emit(out);
@@ -307,7 +370,7 @@ edit_commit(struct edit *e)
 	    (rc = mdb_txn_commit(e->txn)) != 0)
 		errx(EX_CANTCREAT, "%s: %s: %s", cli->st.path, e->addr,
 		    mdb_strerror(rc));
-	print_member(cli, e->community, e->addr, &e->m, posts);
+	print_member(cli, e->community, e->addr, &e->m, posts, NULL, 0);
 	g_free(e->addr);
 	cli_finish(cli, NULL);
 }
@@ -384,26 +447,32 @@ cmd_set(struct cli *cli, int nargs, char **args, const struct opts *o)
 static void
 cmd_show(struct cli *cli, int nargs, char **args, const struct opts *o)
 {
+	const struct community_conf *c;
 	struct member m;
+	struct bounce_info b;
 	char name[256], *addr;
 	MDB_txn *txn;
 	uint32_t comm;
 	int rc = MDB_NOTFOUND;
 	uint64_t posts = 0;
+	bool bounced = false;
+	double score = 0;
 
 	if (nargs != 1)
 		usage(stderr, EX_USAGE);
 	addr = member_address(args[0]);
 	cli_open_store(cli, false);
 	txn = cli_begin(cli, false);
-	if (member_community(cli, txn, false, &comm, name, sizeof name, NULL)) {
+	if (member_community(cli, txn, false, &comm, name, sizeof name, &c)) {
 		rc = member_get(&cli->st, txn, comm, addr, &m);
 		posts = member_posts(cli, txn, comm, addr);
+		bounced = member_bounces(cli, txn, comm, c, addr, &b, &score);
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		errx(EX_DATAERR, "%s: %s: %s", cli->st.path, addr,
 		    mdb_strerror(rc));
-	print_member(cli, name, addr, rc == 0 ? &m : NULL, posts);
+	print_member(cli, name, addr, rc == 0 ? &m : NULL, posts,
+	    bounced ? &b : NULL, score);
 	g_free(addr);
 	cli_finish(cli, txn);
 }
@@ -414,6 +483,7 @@ struct listing {
 	MDB_txn *txn;
 	uint32_t comm;
 	const char *community;
+	const struct community_conf *c;
 	bool all, csv;
 };
 
@@ -445,8 +515,14 @@ list_one(const char *addr, const struct member *m, void *arg)
 	    m->rec.state != MEMBER_APPLIED && m->rec.state != MEMBER_INVITED)
 		return 0;
 	if (!l->csv) {
+		struct bounce_info b;
+		double score = 0;
+		bool bounced = member_bounces(l->cli, l->txn, l->comm, l->c,
+		    addr, &b, &score);
+
 		print_member(l->cli, l->community, addr, m,
-		    member_posts(l->cli, l->txn, l->comm, addr));
+		    member_posts(l->cli, l->txn, l->comm, addr),
+		    bounced ? &b : NULL, score);
 		return 0;
 	}
 	if (m->rec.joined != 0)
@@ -476,7 +552,7 @@ walk_members(struct cli *cli, bool all, bool csv)
 	if (csv)
 		cli_emit(g_string_new("address,name,mode,role,state,joined,how\n"));
 	if (member_community(cli, l.txn, false, &l.comm, name, sizeof name,
-	    NULL) && (rc = member_walk(&cli->st, l.txn, l.comm, NULL, list_one,
+	    &l.c) && (rc = member_walk(&cli->st, l.txn, l.comm, NULL, list_one,
 	    &l)) != 0)
 		errx(EX_DATAERR, "%s: members: %s", cli->st.path,
 		    mdb_strerror(rc));
@@ -772,6 +848,36 @@ cmd_invite(struct cli *cli, int nargs, char **args, const struct opts *o)
 	admin_finish(cli, txn, &ms);
 }
 
+/* Mail to a member again after bounces stopped it, the score gone. */
+static void
+cmd_resume(struct cli *cli, int nargs, char **args, const struct opts *o)
+{
+	char name[256], *addr;
+	struct member m;
+	uint32_t comm;
+	MDB_txn *txn;
+	bool lifted = false;
+	int rc;
+
+	if (nargs != 1)
+		usage(stderr, EX_USAGE);
+	addr = member_address(args[0]);
+	cli_open_store(cli, true);
+	txn = cli_begin(cli, true);
+	member_community(cli, txn, true, &comm, name, sizeof name, NULL);
+	rc = member_get(&cli->st, txn, comm, addr, &m);
+	if (rc == MDB_NOTFOUND || (rc == 0 && m.rec.state != MEMBER_ACTIVE))
+		errx(EX_DATAERR, "%s: not a member of %s", addr, name);
+	if (rc != 0 || (rc = bounce_lift(&cli->st, txn, comm, addr,
+	    kring_now(), &lifted)) != 0 || (rc = mdb_txn_commit(txn)) != 0)
+		errx(EX_CANTCREAT, "%s: %s: %s", cli->st.path, addr,
+		    mdb_strerror(rc));
+	printf("%s: %s\n", addr, lifted ? "delivery resumed, bounce score 0" :
+	    "was not suspended; bounce score 0");
+	g_free(addr);
+	cli_finish(cli, NULL);
+}
+
 static const struct command {
 	const char *name;
 	void (*run)(struct cli *, int, char **, const struct opts *);
@@ -780,6 +886,7 @@ static const struct command {
 	{ "show", cmd_show }, { "list", cmd_list }, { "export", cmd_export },
 	{ "import", cmd_import }, { "approve", cmd_approve },
 	{ "reject", cmd_reject }, { "invite", cmd_invite },
+	{ "resume", cmd_resume },
 };
 
 int

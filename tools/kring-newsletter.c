@@ -11,12 +11,15 @@
 
 #include "kring/activity.h"
 #include "kring/author.h"
+#include "kring/bounce.h"
 #include "kring/excerpt.h"
+#include "kring/member.h"
 #include "kring/msginfo.h"
 #include "kring/sla.h"
 #include "kring/stafftool.h"
 #include "kring/thread.h"
 #include "kring/topic.h"
+#include "kring/util.h"
 
 #define BAR_WIDTH 30		/* characters of the longest text bar */
 #define MAX_DAYS 62		/* rows of the posts-per-day chart */
@@ -503,6 +506,59 @@ fill_members(struct figures *f, struct tmpl_ctx *ctx)
 	g_ptr_array_unref(names);
 }
 
+/* ---------------------------------------------------------- delivery */
+
+#define MAX_SUSPENDED 10	/* listed by address; the rest counted */
+
+struct suspended {
+	struct staff_run *run;
+	struct tmpl_ctx *ctx;
+	long n;
+};
+
+static int
+suspended_one(const char *address, const struct member *m, void *arg)
+{
+	struct suspended *s = arg;
+	struct bounce_info b;
+	struct tmpl_ctx *item;
+	char since[32];
+
+	if (m->rec.state != MEMBER_ACTIVE || !(m->rec.flags & MEMBER_SUSPENDED))
+		return 0;
+	if (s->n++ >= MAX_SUSPENDED)
+		return 0;
+	item = tmpl_ctx_add_item(s->ctx, "suspended_list");
+	tmpl_ctx_set(item, "address", address);
+	if (bounce_get(&s->run->cli.st, s->run->txn, s->run->comm_id, address,
+	    &b) == 0 && b.rec.suspended != 0) {
+		time_iso(b.rec.suspended, since, sizeof since);
+		since[10] = '\0';	/* the day */
+		tmpl_ctx_set(item, "since", since);
+		if (b.rec.last_status[0] != '\0')
+			tmpl_ctx_set(item, "status", b.rec.last_status);
+	}
+	return 0;
+}
+
+/* The members whose mail is suspended because it bounced (bounce.h). */
+static void
+fill_delivery(struct staff_run *r, struct tmpl_ctx *ctx)
+{
+	struct suspended s = { r, ctx, 0 };
+	int rc = member_walk(&r->cli.st, r->txn, r->comm_id, NULL,
+	    suspended_one, &s);
+
+	if (rc != 0)
+		staff_run_fail(r, EX_SOFTWARE, "members: %s", mdb_strerror(rc));
+	tmpl_ctx_set_bool(ctx, "suspended_members", s.n > 0);
+	tmpl_ctx_set_int(ctx, "suspended_count", s.n);
+	tmpl_ctx_set_bool(ctx, "suspended_one", s.n == 1);
+	tmpl_ctx_set_bool(ctx, "suspended_more", s.n > MAX_SUSPENDED);
+	if (s.n > MAX_SUSPENDED)
+		tmpl_ctx_set_int(ctx, "suspended_unlisted", s.n - MAX_SUSPENDED);
+}
+
 /* ------------------------------------------------------------ quotes */
 
 #define QUOTE_CANDIDATES 200	/* the latest member posts looked at */
@@ -570,6 +626,7 @@ main(int argc, char **argv)
 	fill_sla(&r, &f.act, ctx);
 	fill_locals(&r, ctx);
 	fill_members(&f, ctx);
+	fill_delivery(&r, ctx);
 	fill_quotes(&r, &f.act, ctx);
 	staff_run_mail(&r, "newsletter", ctx, staff, nstaff);
 	g_hash_table_unref(f.member_posts);

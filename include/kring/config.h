@@ -51,6 +51,10 @@ struct community_conf {
 		bool attachments;	/* with an attachment */
 		long days;	/* undecided, it expires after */
 	} hold;
+	struct {		/* when bounces suspend delivery (bounce.h) */
+		long score_limit;	/* suspended at this score */
+		long half_life_days;	/* the score halves in this time */
+	} bounce;
 	bool reply_to_list;	/* reply_to "list": else to the author */
 	bool dmarc_rewrite;	/* From becomes "Name via Community" */
 	char *subject_tag;	/* "[Kring]" before each subject, or NULL */

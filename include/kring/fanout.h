@@ -16,7 +16,8 @@
  * communities only once.  A copy is the shared list copy (listcopy.h)
  * after the member's own fields: List-Unsubscribe (mailto and, with
  * web_url, the one-click URL of RFC 8058) and List-Unsubscribe-Post.
- * Its return path names the member: local+bounce-mID-POST@domain.
+ * Its return path names the member, signed (verp.h).  A member whose
+ * mail bounces is suspended (bounce.h) and gets no copies.
  */
 #ifndef KRING_FANOUT_H
 #define KRING_FANOUT_H

@@ -23,6 +23,7 @@
 
 #define MEMBER_NO_THANKS 1u	/* wants no thank-you notes */
 #define MEMBER_OWN_POSTS 2u	/* wants a copy of their own posts */
+#define MEMBER_SUSPENDED 4u	/* bounces stopped their mail (bounce.h) */
 
 enum member_state {
 	MEMBER_NONE = 0,	/* settings only: not a member */

@@ -8,6 +8,8 @@
  *   settings, instellingen            the member's settings
  *   each, digest, nomail              how the posts come
  *   name, naam                        the Subject becomes their name
+ *   resume, hervatten                 mail again, after bounces
+ *                                     suspended it (bounce.h)
  *   lang-en, lang-nl, taal-en, taal-nl  the language of their mail
  *   confirm-TOKEN[-LANG]              carry out what TOKEN proves (in
  *                                     LANG, en or nl, when given)
@@ -38,6 +40,7 @@ enum member_cmd {
 	MCMD_MODE, MCMD_NAME, MCMD_LANG, MCMD_CONFIRM,
 	MCMD_DECIDE,	/* staff: approve-ID-TOKEN or reject-ID-TOKEN */
 	MCMD_MODERATE,	/* a held post: mod-...-ID-TOKEN, withdraw-ID-TOKEN */
+	MCMD_RESUME,	/* mail again after bounces suspended it */
 };
 
 #define MEMBER_CMD_UNKNOWN_MAX 40	/* bytes of an unknown command kept */

@@ -64,6 +64,8 @@ static cfg_opt_t community_opts[] = {
 	CFG_INT("hold_size_kb", 0, CFGF_NONE),
 	CFG_BOOL("hold_attachments", cfg_false, CFGF_NONE),
 	CFG_INT("hold_days", 7, CFGF_NONE),
+	CFG_INT("bounce_score_limit", 5, CFGF_NONE),
+	CFG_INT("bounce_half_life_days", 7, CFGF_NONE),
 	CFG_STR("reply_to", "author", CFGF_NONE),
 	CFG_STR("dmarc_rewrite", "always", CFGF_NONE),
 	CFG_STR("subject_tag", "", CFGF_NONE),
@@ -139,6 +141,8 @@ static const struct {
 	{ "limits|member_requests_per_client", 1 },
 	{ "limits|confirm_hours", 1 }, { "community|hold_first_posts", 0 },
 	{ "community|hold_size_kb", 0 }, { "community|hold_days", 1 },
+	{ "community|bounce_score_limit", 1 },
+	{ "community|bounce_half_life_days", 1 },
 };
 
 static int
@@ -414,6 +418,8 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->hold.size_kb = cfg_getint(sec, "hold_size_kb");
 	c->hold.attachments = cfg_getbool(sec, "hold_attachments");
 	c->hold.days = cfg_getint(sec, "hold_days");
+	c->bounce.score_limit = cfg_getint(sec, "bounce_score_limit");
+	c->bounce.half_life_days = cfg_getint(sec, "bounce_half_life_days");
 	c->reply_to_list = strcmp(cfg_getstr(sec, "reply_to"), "list") == 0;
 	c->dmarc_rewrite = strcmp(cfg_getstr(sec, "dmarc_rewrite"),
 	    "always") == 0;

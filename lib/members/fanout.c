@@ -13,6 +13,7 @@
 #include "kring/member.h"
 #include "kring/membertoken.h"
 #include "kring/outbox.h"
+#include "kring/verp.h"
 
 #define UNSUBSCRIBE_TOKEN_DAYS 365	/* a one-click link works this long */
 
@@ -256,13 +257,12 @@ walk_member(const char *address, const struct member *m, void *arg)
 		return 1;	/* the batch is full: stop before this one */
 	g_strlcpy(w->f->cursor, address, sizeof w->f->cursor);
 	if (m->rec.state != MEMBER_ACTIVE || m->rec.mode != MODE_EACH ||
+	    (m->rec.flags & MEMBER_SUSPENDED) ||
 	    (strcmp(address, w->author) == 0 &&
 	    !(m->rec.flags & MEMBER_OWN_POSTS)) || had_it(w, address))
 		return 0;
 	own = member_fields(w, address);
-	rp = g_strdup_printf("%s+bounce-m%llu-%llu@%s", w->post_c->local,
-	    (unsigned long long)m->rec.id, (unsigned long long)w->f->post,
-	    w->post_c->domain);
+	rp = verp_member_address(w->fx->key, w->post_c, m->rec.id, w->f->post);
 	w->rc = outbox_enqueue_shared(w->st, w->txn, rp, address, own->str,
 	    own->len, w->body, w->message_id, w->fx->now, &id);
 	g_free(rp);

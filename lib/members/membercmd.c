@@ -29,6 +29,8 @@ static const struct {
 	{ "nomail", MCMD_MODE, MODE_NOMAIL, "" },
 	{ "name", MCMD_NAME, 0, "" },
 	{ "naam", MCMD_NAME, 0, "nl" },
+	{ "resume", MCMD_RESUME, 0, "" },
+	{ "hervatten", MCMD_RESUME, 0, "nl" },
 	{ "lang-en", MCMD_LANG, 0, "en" },
 	{ "lang-nl", MCMD_LANG, 0, "nl" },
 	{ "taal-en", MCMD_LANG, 0, "en" },
@@ -238,7 +240,7 @@ member_cmd_name(enum member_cmd cmd)
 		[MCMD_SETTINGS] = "settings", [MCMD_MODE] = "mode",
 		[MCMD_NAME] = "name", [MCMD_LANG] = "lang",
 		[MCMD_CONFIRM] = "confirm", [MCMD_DECIDE] = "decide",
-		[MCMD_MODERATE] = "moderate",
+		[MCMD_MODERATE] = "moderate", [MCMD_RESUME] = "resume",
 	};
 
 	return (size_t)cmd < G_N_ELEMENTS(names) && names[cmd] ? names[cmd] :

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "kring/bounce.h"
 #include "kring/ledger.h"
 #include "kring/mail.h"
 #include "kring/member.h"
@@ -45,6 +46,7 @@ set_command_addresses(struct tmpl_ctx *ctx, const struct community_conf *c)
 		{ "cmd_each", "each" }, { "cmd_digest", "digest" },
 		{ "cmd_nomail", "nomail" }, { "cmd_name", "name" },
 		{ "cmd_lang_en", "lang-en" }, { "cmd_lang_nl", "lang-nl" },
+		{ "cmd_resume", "resume" },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cmds); i++) {
@@ -228,6 +230,8 @@ send_settings(struct answer *a, const char *changed, const char *outcome)
 	tmpl_ctx_set_bool(a->ctx, "lang_en", strcmp(a->lang, "nl") != 0);
 	tmpl_ctx_set_bool(a->ctx, "thanks",
 	    !(a->m.rec.flags & MEMBER_NO_THANKS));
+	tmpl_ctx_set_bool(a->ctx, "suspended",
+	    (a->m.rec.flags & MEMBER_SUSPENDED) != 0);
 	if (a->m.rec.joined != 0) {
 		time_t t = (time_t)a->m.rec.joined;
 		struct tm tm;
@@ -243,15 +247,44 @@ send_settings(struct answer *a, const char *changed, const char *outcome)
 	return send_answer(a, "settings", NULL);
 }
 
+/* Mail to A's member again, after bounces stopped it (bounce.h);
+ * *WAS: it had been stopped.  The caller saves A's record. */
+static int
+resume_delivery(struct answer *a, bool *was)
+{
+	bool lifted;
+
+	*was = (a->m.rec.flags & MEMBER_SUSPENDED) != 0;
+	a->m.rec.flags &= ~MEMBER_SUSPENDED;
+	return bounce_lift(a->ms->st, a->ms->txn, a->comm, a->in->address,
+	    a->ms->now, &lifted);
+}
+
+static int
+do_resume(struct answer *a)
+{
+	bool was;
+	int rc;
+
+	if (!is_member(a))
+		return note(a, "note_not_member", "not a member");
+	if ((rc = resume_delivery(a, &was)) != 0 || (rc = save(a)) != 0)
+		return rc;
+	return send_settings(a, was ? "changed_resumed" : NULL, was ?
+	    "delivery resumed" : "resume: was not suspended");
+}
+
 static int
 do_mode(struct answer *a, int mode)
 {
+	bool was;
 	int rc;
 
 	if (!is_member(a))
 		return note(a, "note_not_member", "not a member");
 	a->m.rec.mode = (uint32_t)mode;
-	if ((rc = save(a)) != 0)
+	/* Asking for the posts is asking for them again. */
+	if ((rc = resume_delivery(a, &was)) != 0 || (rc = save(a)) != 0)
 		return rc;
 	return send_settings(a, "changed_mode", mode == MODE_EACH ?
 	    "mode each" : mode == MODE_DIGEST ? "mode digest" : "mode nomail");
@@ -657,6 +690,7 @@ membership_handle(const struct membership *ms,
 	case MCMD_LANG: rc = do_lang(&a, r->lang); break;
 	case MCMD_CONFIRM: rc = do_confirm(&a, r); break;
 	case MCMD_DECIDE: rc = do_decide(&a, r); break;
+	case MCMD_RESUME: rc = do_resume(&a); break;
 	default: rc = do_help(&a, r); break;
 	}
 	tmpl_ctx_free(a.ctx);

@@ -40,6 +40,7 @@ static const struct {
 	[DB_OUTBOX_BREF] = { "outbox_bref", 0 },
 	[DB_HELD] = { "held", 0 },
 	[DB_HELD_RAW] = { "held_raw", 0 },
+	[DB_BOUNCE] = { "bounce", 0 },
 };
 
 void
