@@ -112,7 +112,7 @@ test_expect_success 'setup: the sink, kringd, two posts from anna' '
 
 test_expect_success 'show: no record yet: the defaults and the posts' '
 	member show anna@example.net >actual &&
-	echo "anna@example.net  none  mode=each  role=member  thanks=yes  own_posts=no  posts=2  joined never (unknown)  changed never" >expect &&
+	echo "anna@example.net  none  mode=each  role=member  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=2  joined never (unknown)  changed never" >expect &&
 	test_cmp expect actual &&
 	member show anna@example.net --json >show.json &&
 	fields show.json address community state mode role how name lang joined changed thanks own_posts posts record >actual &&
@@ -139,7 +139,7 @@ test_expect_success 'show: no record yet: the defaults and the posts' '
 
 test_expect_success 'add with --name, --mode, --role: a member at once (address in lower case)' '
 	member add Anna@Example.NET --name "Anna de Vries" --mode digest --role moderator >actual &&
-	echo "anna@example.net  member  mode=digest  role=moderator  thanks=yes  own_posts=no  posts=2  joined $T0 (admin)  changed $T0  name \"Anna de Vries\"" >expect &&
+	echo "anna@example.net  member  mode=digest  role=moderator  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=2  joined $T0 (admin)  changed $T0  name \"Anna de Vries\"" >expect &&
 	test_cmp expect actual &&
 	member show ANNA@example.net >actual &&
 	test_cmp expect actual &&
@@ -163,10 +163,10 @@ test_expect_success 'add with --name, --mode, --role: a member at once (address 
 
 test_expect_success 'add with the defaults; add again later keeps joined and how' '
 	member add bert@example.net >actual &&
-	echo "bert@example.net  member  mode=each  role=member  thanks=yes  own_posts=no  posts=0  joined $T0 (admin)  changed $T0" >expect &&
+	echo "bert@example.net  member  mode=each  role=member  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined $T0 (admin)  changed $T0" >expect &&
 	test_cmp expect actual &&
 	member_at 2024-03-02T10:00:00Z add bert@example.net --role owner >actual &&
-	echo "bert@example.net  member  mode=each  role=owner  thanks=yes  own_posts=no  posts=0  joined $T0 (admin)  changed 2024-03-02T10:00:00Z" >expect &&
+	echo "bert@example.net  member  mode=each  role=owner  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined $T0 (admin)  changed 2024-03-02T10:00:00Z" >expect &&
 	test_cmp expect actual &&
 	test $(member list | wc -l) -eq 2
 '
@@ -192,7 +192,7 @@ test_expect_success 'add with bad values or a bad address: 64, nothing stored' '
 
 test_expect_success 'set thanks, own_posts, mode, role, name, lang: each stored, changed moves' '
 	member_at 2024-03-03T11:00:00Z set Anna@example.net thanks=no own_posts=yes >actual &&
-	echo "anna@example.net  member  mode=digest  role=moderator  thanks=no  own_posts=yes  posts=2  joined $T0 (admin)  changed 2024-03-03T11:00:00Z  name \"Anna de Vries\"" >expect &&
+	echo "anna@example.net  member  mode=digest  role=moderator  thanks=no  own_posts=yes  weekly_digest=no  address_public=no  posts=2  joined $T0 (admin)  changed 2024-03-03T11:00:00Z  name \"Anna de Vries\"" >expect &&
 	test_cmp expect actual &&
 	member_at 2024-03-04T12:00:00Z set anna@example.net mode=nomail role=owner "name=  Anna   V.  " lang=nl >/dev/null &&
 	member show anna@example.net --json >show.json &&
@@ -268,7 +268,7 @@ test_expect_success 'bad addresses: 64 for every command that takes one' '
 
 test_expect_success 'set on someone with no record: a record of state none, only in list --all' '
 	member set cees@example.net thanks=no >actual &&
-	echo "cees@example.net  none  mode=each  role=member  thanks=no  own_posts=no  posts=0  joined never (unknown)  changed $T0" >expect &&
+	echo "cees@example.net  none  mode=each  role=member  thanks=no  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined never (unknown)  changed $T0" >expect &&
 	test_cmp expect actual &&
 	member list >list &&
 	! grep cees list &&
@@ -280,7 +280,7 @@ test_expect_success 'set on someone with no record: a record of state none, only
 
 test_expect_success 'remove: state left, gone from list, still in list --all' '
 	member_at 2024-03-05T08:00:00Z remove bert@example.net >actual &&
-	echo "bert@example.net  left  mode=each  role=owner  thanks=yes  own_posts=no  posts=0  joined $T0 (admin)  changed 2024-03-05T08:00:00Z" >expect &&
+	echo "bert@example.net  left  mode=each  role=owner  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined $T0 (admin)  changed 2024-03-05T08:00:00Z" >expect &&
 	test_cmp expect actual &&
 	member list >list &&
 	echo anna@example.net >expect &&
@@ -312,8 +312,8 @@ test_expect_success 'settings are per community (--community bank)' '
 	member add bert@example.net --community bank --mode nomail >/dev/null &&
 	member list --all --community bank >actual &&
 	cat >expect <<-EOF &&
-	anna@example.net  none  mode=each  role=member  thanks=no  own_posts=no  posts=0  joined never (unknown)  changed $T0
-	bert@example.net  member  mode=nomail  role=member  thanks=yes  own_posts=no  posts=0  joined $T0 (admin)  changed $T0
+	anna@example.net  none  mode=each  role=member  thanks=no  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined never (unknown)  changed $T0
+	bert@example.net  member  mode=nomail  role=member  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined $T0 (admin)  changed $T0
 	EOF
 	test_cmp expect actual &&
 	member show anna@example.net --json >show.json &&
@@ -341,7 +341,7 @@ test_expect_success 'import CSV: header, comments and blank lines skipped, addre
 	EOF
 	test_cmp expect export.csv &&
 	member show gus@example.net >actual &&
-	echo "gus@example.net  member  mode=each  role=member  thanks=yes  own_posts=no  posts=0  joined 2024-03-06T09:00:00Z (import)  changed 2024-03-06T09:00:00Z  name \"Visser, \"Gus\"\"" >expect &&
+	echo "gus@example.net  member  mode=each  role=member  thanks=yes  own_posts=no  weekly_digest=no  address_public=no  posts=0  joined 2024-03-06T09:00:00Z (import)  changed 2024-03-06T09:00:00Z  name \"Visser, \"Gus\"\"" >expect &&
 	test_cmp expect actual &&
 	member list --community bank >actual &&
 	test $(wc -l <actual) -eq 1

@@ -603,7 +603,7 @@ test_expect_success '+digest: the mode changes, answered with the settings' '
 	mail_for bob@example.net &&
 	subject_is "Done: your settings in kring" &&
 	says "Done: your delivery is changed." "Address bob@example.net" \
-		"Name Bob Jansen" "Delivery the posts together, in a digest" &&
+		"Name Bob Jansen" "Delivery the posts together, in a daily digest" &&
 	member bob@example.net && test "$m_mode" = digest
 '
 
@@ -624,7 +624,7 @@ test_expect_success '+settings: the settings as they are; +name: the Subject is 
 	mail_for bob@example.net &&
 	subject_is "Done: your settings in kring" &&
 	says "Hello Bob van Dijk," "Done: the name shown for you is changed." \
-		"Name Bob van Dijk" "Delivery the posts together, in a digest" &&
+		"Name Bob van Dijk" "Delivery the posts together, in a daily digest" &&
 	member bob@example.net && test "$m_name" = "Bob van Dijk"
 '
 
@@ -632,7 +632,7 @@ test_expect_success 'the welcome and the settings tell a member how to change th
 	for f in welcome.ann settings.ann; do
 		cp $f body && tr -s " \n" "  " <body >flat &&
 		says "To see your settings: kring+settings@example.org" \
-			"To get the posts together, in a digest: kring+digest@example.org" \
+			"To get the posts together, in a digest each day: kring+digest@example.org or once a week: kring+digest-weekly@example.org" \
 			"To leave: kring+unsubscribe@example.org" \
 			"Leaving is confirmed" &&
 		says_not "To join:" || return 1
@@ -832,7 +832,7 @@ test_expect_success 'an expired token: note "has expired", nothing changed' '
 '
 
 test_expect_success 'per address: the third request in a day is carried out, not answered' '
-	mail_for rita@example.net && says "Delivery the posts together, in a digest" &&
+	mail_for rita@example.net && says "Delivery the posts together, in a daily digest" &&
 	send "Rita <rita@example.net>" kring+nomail@example.org &&
 	send "Una <una@example.net>" kring+help@example.org &&
 	collect 2 &&

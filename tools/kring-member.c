@@ -50,6 +50,9 @@ static const struct setting {
 } flags[] = {
 	{ "thanks", MEMBER_NO_THANKS, true },	/* thank-you notes */
 	{ "own_posts", MEMBER_OWN_POSTS, false },	/* a copy of their posts */
+	{ "weekly_digest", MEMBER_DIGEST_WEEKLY, false },	/* not daily */
+	/* digests may show their address for private replies */
+	{ "address_public", MEMBER_ADDRESS_PUBLIC, false },
 };
 
 static void
@@ -62,7 +65,8 @@ usage(FILE *out, int status)
 	    "  remove ADDR                  end a membership (no mail)\n"
 	    "  list [--all]                 the members (--all: every record)\n"
 	    "  show ADDR                    one member\n"
-	    "  set ADDR NAME=VALUE...       thanks, own_posts (yes|no), mode,\n"
+	    "  set ADDR NAME=VALUE...       thanks, own_posts, weekly_digest,\n"
+	    "                               address_public (yes|no), mode,\n"
 	    "                               role, name, lang\n"
 	    "  approve ADDR [--send]        admit an applicant (closed community)\n"
 	    "  reject ADDR [--send]         turn an applicant down\n"

@@ -35,6 +35,12 @@ struct compose_addr {
 	const char *addr;	/* local@domain: dot-atoms, ASCII */
 };
 
+/* A message to put in a digest, as it is. */
+struct compose_part {
+	const char *data;
+	size_t len;
+};
+
 struct compose_header {
 	const char *name;	/* printable ASCII, no ':' or space */
 	/* UTF-8.  ASCII is written as it is, folded at its spaces only (a
@@ -59,6 +65,11 @@ struct compose_msg {
 	const struct compose_header *headers;
 	size_t nheaders;
 	int64_t date;		/* Unix UTC; 0: kring_now() */
+	/* A digest (RFC 2046 5.1.5): NDIGEST messages, each whole, after
+	 * the body in a multipart/digest; the message is then
+	 * multipart/mixed of the two. */
+	const struct compose_part *digest;
+	size_t ndigest;
 };
 
 /*

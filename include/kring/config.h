@@ -51,6 +51,7 @@ struct community_conf {
 		bool attachments;	/* with an attachment */
 		long days;	/* undecided, it expires after */
 	} hold;
+	int digest_weekday;	/* weekly digests go out on it: 0 Sunday */
 	struct {		/* when bounces suspend delivery (bounce.h) */
 		long score_limit;	/* suspended at this score */
 		long half_life_days;	/* the score halves in this time */

@@ -34,6 +34,8 @@ struct mail_out {
 	const struct compose_addr *reply_to;
 	const struct compose_header *headers;
 	size_t nheaders;
+	const struct compose_part *digest;	/* compose.h */
+	size_t ndigest;
 };
 
 /*
@@ -55,6 +57,13 @@ void mail_out_free(struct mail_out *mo);
  */
 int mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
+    char *err, size_t errlen);
+
+/* Render and build KIND as mail_kind does, into MSG (and its Message-ID
+ * into *MESSAGE_ID, g_free, when not NULL), without sending it. */
+int mail_kind_build(struct mail_out *mo, const char *kind,
+    struct tmpl_ctx *ctx, const struct compose_addr *to, size_t nto,
+    const char *auto_submitted, GByteArray *msg, char **message_id,
     char *err, size_t errlen);
 
 /*

@@ -24,6 +24,8 @@
 #define MEMBER_NO_THANKS 1u	/* wants no thank-you notes */
 #define MEMBER_OWN_POSTS 2u	/* wants a copy of their own posts */
 #define MEMBER_SUSPENDED 4u	/* bounces stopped their mail (bounce.h) */
+#define MEMBER_DIGEST_WEEKLY 8u	/* the digest once a week, not daily */
+#define MEMBER_ADDRESS_PUBLIC 16u	/* digests may show their address */
 
 enum member_state {
 	MEMBER_NONE = 0,	/* settings only: not a member */

@@ -7,6 +7,8 @@
  *   help, hulp                        the commands
  *   settings, instellingen            the member's settings
  *   each, digest, nomail              how the posts come
+ *   digest-daily, digest-weekly       a digest each day, or each week
+ *   overzicht[-dagelijks|-wekelijks]  the same, in Dutch
  *   name, naam                        the Subject becomes their name
  *   resume, hervatten                 mail again, after bounces
  *                                     suspended it (bounce.h)
@@ -48,6 +50,7 @@ enum member_cmd {
 struct member_request {
 	enum member_cmd cmd;
 	int mode;		/* MCMD_MODE: enum member_mode */
+	bool weekly;		/* MCMD_MODE, MODE_DIGEST: once a week */
 	/* MCMD_LANG: the language asked for; otherwise "nl" when the
 	 * command was Dutch, "" when it says nothing of a language. */
 	char lang[8];

@@ -65,6 +65,7 @@ static cfg_opt_t community_opts[] = {
 	CFG_BOOL("hold_attachments", cfg_false, CFGF_NONE),
 	CFG_INT("hold_days", 7, CFGF_NONE),
 	CFG_INT("bounce_score_limit", 5, CFGF_NONE),
+	CFG_STR("digest_weekday", "Mon", CFGF_NONE),
 	CFG_INT("bounce_half_life_days", 7, CFGF_NONE),
 	CFG_STR("reply_to", "author", CFGF_NONE),
 	CFG_STR("dmarc_rewrite", "always", CFGF_NONE),
@@ -204,9 +205,11 @@ validate_tls(cfg_t *cfg, cfg_opt_t *opt)
  * each is parsed, so the error has its line. */
 static const struct {
 	const char *name;
-	const char *choices[4];	/* NULL-ended */
+	const char *choices[8];	/* NULL-ended */
 } word_options[] = {
 	{ "community|policy", { "open", "closed", NULL } },
+	{ "community|digest_weekday", { "Sun", "Mon", "Tue", "Wed", "Thu",
+	    "Fri", "Sat" } },
 	{ "community|reply_to", { "author", "list", NULL } },
 	{ "community|dmarc_rewrite", { "always", "never", NULL } },
 };
@@ -223,11 +226,21 @@ validate_word(cfg_t *cfg, cfg_opt_t *opt)
 
 		if (strcmp(bar + 1, name) != 0)
 			continue;
-		for (size_t j = 0; ch[j] != NULL; j++)
-			if (strcmp(ch[j], v) == 0)
+		GString *list = g_string_new(NULL);
+		size_t j;
+
+		for (j = 0; j < G_N_ELEMENTS(word_options[i].choices) &&
+		    ch[j] != NULL; j++) {
+			if (strcmp(ch[j], v) == 0) {
+				g_string_free(list, TRUE);
 				return 0;
-		cfg_error(cfg, "%s must be \"%s\" or \"%s\", not \"%s\"", name,
-		    ch[0], ch[1], v);
+			}
+			g_string_append_printf(list, "%s\"%s\"", j == 0 ? "" :
+			    j + 1 < G_N_ELEMENTS(word_options[i].choices) &&
+			    ch[j + 1] != NULL ? ", " : " or ", ch[j]);
+		}
+		cfg_error(cfg, "%s must be %s, not \"%s\"", name, list->str, v);
+		g_string_free(list, TRUE);
 		return -1;
 	}
 	return 0;
@@ -386,6 +399,20 @@ opt_string(cfg_t *sec, const char *name)
 }
 
 /* Split COMMUNITY's address into lower-case local part and domain. */
+/* "Sun".."Sat" (checked by validate_word) as 0..6, tm_wday's. */
+static int
+weekday_number(const char *day)
+{
+	static const char *const days[] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+	};
+
+	for (int i = 0; i < 7; i++)
+		if (strcmp(days[i], day) == 0)
+			return i;
+	return 1;
+}
+
 static int
 community_fill(struct community_conf *c, cfg_t *sec, const char *path,
     char *err, size_t errlen)
@@ -420,6 +447,7 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->hold.days = cfg_getint(sec, "hold_days");
 	c->bounce.score_limit = cfg_getint(sec, "bounce_score_limit");
 	c->bounce.half_life_days = cfg_getint(sec, "bounce_half_life_days");
+	c->digest_weekday = weekday_number(cfg_getstr(sec, "digest_weekday"));
 	c->reply_to_list = strcmp(cfg_getstr(sec, "reply_to"), "list") == 0;
 	c->dmarc_rewrite = strcmp(cfg_getstr(sec, "dmarc_rewrite"),
 	    "always") == 0;
@@ -495,7 +523,7 @@ templates_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 }
 
 static const char *const schedule_tools[] = {
-	"newsletter", "thanks", "feedback", "sla",
+	"newsletter", "thanks", "feedback", "sla", "digest",
 };
 
 /* Schedule section SEC into S; its communities must be configured. */
@@ -512,7 +540,8 @@ schedule_fill(struct kring_config *conf, struct schedule_conf *s, cfg_t *sec,
 		i++;
 	if (i == G_N_ELEMENTS(schedule_tools)) {
 		snprintf(err, errlen, "%s:%d: schedule \"%s\": not newsletter, "
-		    "thanks, feedback or sla", path, sec->line, cfg_title(sec));
+		    "thanks, feedback, sla or digest", path, sec->line,
+		    cfg_title(sec));
 		return -1;
 	}
 	s->tool = g_strdup(cfg_title(sec));

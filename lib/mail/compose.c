@@ -465,8 +465,36 @@ text_part(const char *subtype, const char *text)
 	return GMIME_OBJECT(part);
 }
 
+/* M's digest: a multipart/digest, each message a message/rfc822 part
+ * (the subtype's default, RFC 2046 5.1.5), parsed so that its header
+ * is written back as it came. */
+static GMimeObject *
+digest_part(const struct compose_msg *m)
+{
+	GMimeMultipart *dig = g_mime_multipart_new_with_subtype("digest");
+
+	for (size_t i = 0; i < m->ndigest; i++) {
+		GMimeStream *s = g_mime_stream_mem_new_with_buffer(
+		    m->digest[i].data, m->digest[i].len);
+		GMimeParser *p = g_mime_parser_new_with_stream(s);
+		GMimeMessage *one = g_mime_parser_construct_message(p, NULL);
+
+		if (one != NULL) {
+			GMimeMessagePart *mp =
+			    g_mime_message_part_new_with_message("rfc822", one);
+
+			g_mime_multipart_add(dig, GMIME_OBJECT(mp));
+			g_object_unref(mp);
+			g_object_unref(one);
+		}
+		g_object_unref(p);
+		g_object_unref(s);
+	}
+	return GMIME_OBJECT(dig);
+}
+
 /* The body: text alone, or text then HTML (RFC 2046 5.1.4: the last
- * part is the one preferred). */
+ * part is the one preferred); a digest's messages after it. */
 static void
 message_body(GMimeMessage *msg, const struct compose_msg *m)
 {
@@ -482,6 +510,17 @@ message_body(GMimeMessage *msg, const struct compose_msg *m)
 		g_object_unref(html);
 		g_object_unref(body);
 		body = GMIME_OBJECT(alt);
+	}
+	if (m->ndigest > 0) {
+		GMimeMultipart *mixed = g_mime_multipart_new_with_subtype(
+		    "mixed");
+		GMimeObject *dig = digest_part(m);
+
+		g_mime_multipart_add(mixed, body);
+		g_mime_multipart_add(mixed, dig);
+		g_object_unref(dig);
+		g_object_unref(body);
+		body = GMIME_OBJECT(mixed);
 	}
 	g_mime_message_set_mime_part(msg, body);
 	g_object_unref(body);

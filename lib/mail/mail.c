@@ -175,14 +175,13 @@ mail_deliver(struct mail_out *mo, const GByteArray *msg,
 }
 
 int
-mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
+mail_kind_build(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
-    char *err, size_t errlen)
+    GByteArray *msg, char **message_id, char *err, size_t errlen)
 {
 	const struct community_conf *c = mo->community;
 	GString *parts[3] = { g_string_new(NULL), g_string_new(NULL),
 	    g_string_new(NULL) };
-	GByteArray *msg = g_byte_array_new();
 	char *list_id = g_strdup_printf("<%s.%s>", c->local, c->domain);
 	struct compose_header *fields = g_new(struct compose_header,
 	    mo->nheaders + 1);
@@ -191,7 +190,7 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 		.from_addr = c->address, .to = to, .nto = nto,
 		.reply_to = mo->reply_to, .auto_submitted = auto_submitted,
 		.headers = fields, .nheaders = mo->nheaders + 1,
-		.date = mo->now,
+		.date = mo->now, .digest = mo->digest, .ndigest = mo->ndigest,
 	};
 	int rc;
 
@@ -206,15 +205,27 @@ mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 		m.subject = parts[0]->str;
 		m.text = parts[1]->str;
 		m.html = parts[2]->str;
-		rc = compose_build(&m, msg, NULL, err, errlen);
+		rc = compose_build(&m, msg, message_id, err, errlen);
 	}
-	if (rc == 0 && (rc = mail_deliver(mo, msg, to, nto, err, errlen)) == 0)
-		mo->count++;
 	for (int i = 0; i < 3; i++)
 		g_string_free(parts[i], TRUE);
-	g_byte_array_unref(msg);
 	g_free(list_id);
 	g_free(fields);
+	return rc;
+}
+
+int
+mail_kind(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
+    const struct compose_addr *to, size_t nto, const char *auto_submitted,
+    char *err, size_t errlen)
+{
+	GByteArray *msg = g_byte_array_new();
+	int rc = mail_kind_build(mo, kind, ctx, to, nto, auto_submitted, msg,
+	    NULL, err, errlen);
+
+	if (rc == 0 && (rc = mail_deliver(mo, msg, to, nto, err, errlen)) == 0)
+		mo->count++;
+	g_byte_array_unref(msg);
 	return rc;
 }
 

@@ -13,28 +13,34 @@ static const struct {
 	enum member_cmd cmd;
 	int mode;		/* MCMD_MODE */
 	const char *lang;	/* MCMD_LANG: the language; else a hint */
+	bool weekly;		/* MODE_DIGEST: once a week */
 } words[] = {
-	{ "subscribe", MCMD_SUBSCRIBE, 0, "" },
-	{ "join", MCMD_SUBSCRIBE, 0, "" },
-	{ "aanmelden", MCMD_SUBSCRIBE, 0, "nl" },
-	{ "unsubscribe", MCMD_UNSUBSCRIBE, 0, "" },
-	{ "leave", MCMD_UNSUBSCRIBE, 0, "" },
-	{ "afmelden", MCMD_UNSUBSCRIBE, 0, "nl" },
-	{ "help", MCMD_HELP, 0, "" },
-	{ "hulp", MCMD_HELP, 0, "nl" },
-	{ "settings", MCMD_SETTINGS, 0, "" },
-	{ "instellingen", MCMD_SETTINGS, 0, "nl" },
-	{ "each", MCMD_MODE, MODE_EACH, "" },
-	{ "digest", MCMD_MODE, MODE_DIGEST, "" },
-	{ "nomail", MCMD_MODE, MODE_NOMAIL, "" },
-	{ "name", MCMD_NAME, 0, "" },
-	{ "naam", MCMD_NAME, 0, "nl" },
-	{ "resume", MCMD_RESUME, 0, "" },
-	{ "hervatten", MCMD_RESUME, 0, "nl" },
-	{ "lang-en", MCMD_LANG, 0, "en" },
-	{ "lang-nl", MCMD_LANG, 0, "nl" },
-	{ "taal-en", MCMD_LANG, 0, "en" },
-	{ "taal-nl", MCMD_LANG, 0, "nl" },
+	{ "subscribe", MCMD_SUBSCRIBE, 0, "", false },
+	{ "join", MCMD_SUBSCRIBE, 0, "", false },
+	{ "aanmelden", MCMD_SUBSCRIBE, 0, "nl", false },
+	{ "unsubscribe", MCMD_UNSUBSCRIBE, 0, "", false },
+	{ "leave", MCMD_UNSUBSCRIBE, 0, "", false },
+	{ "afmelden", MCMD_UNSUBSCRIBE, 0, "nl", false },
+	{ "help", MCMD_HELP, 0, "", false },
+	{ "hulp", MCMD_HELP, 0, "nl", false },
+	{ "settings", MCMD_SETTINGS, 0, "", false },
+	{ "instellingen", MCMD_SETTINGS, 0, "nl", false },
+	{ "each", MCMD_MODE, MODE_EACH, "", false },
+	{ "digest", MCMD_MODE, MODE_DIGEST, "", false },
+	{ "digest-daily", MCMD_MODE, MODE_DIGEST, "", false },
+	{ "digest-weekly", MCMD_MODE, MODE_DIGEST, "", true },
+	{ "overzicht", MCMD_MODE, MODE_DIGEST, "nl", false },
+	{ "overzicht-dagelijks", MCMD_MODE, MODE_DIGEST, "nl", false },
+	{ "overzicht-wekelijks", MCMD_MODE, MODE_DIGEST, "nl", true },
+	{ "nomail", MCMD_MODE, MODE_NOMAIL, "", false },
+	{ "name", MCMD_NAME, 0, "", false },
+	{ "naam", MCMD_NAME, 0, "nl", false },
+	{ "resume", MCMD_RESUME, 0, "", false },
+	{ "hervatten", MCMD_RESUME, 0, "nl", false },
+	{ "lang-en", MCMD_LANG, 0, "en", false },
+	{ "lang-nl", MCMD_LANG, 0, "nl", false },
+	{ "taal-en", MCMD_LANG, 0, "en", false },
+	{ "taal-nl", MCMD_LANG, 0, "nl", false },
 };
 
 #define CONFIRM_PREFIX "confirm-"
@@ -160,6 +166,7 @@ member_request_parse(const char *detail, size_t len, struct member_request *r)
 		    g_ascii_strncasecmp(words[i].word, detail, len) == 0) {
 			r->cmd = words[i].cmd;
 			r->mode = words[i].mode;
+			r->weekly = words[i].weekly;
 			g_strlcpy(r->lang, words[i].lang, sizeof r->lang);
 			return;
 		}

@@ -44,6 +44,7 @@ set_command_addresses(struct tmpl_ctx *ctx, const struct community_conf *c)
 		{ "cmd_unsubscribe", "unsubscribe" },
 		{ "cmd_help", "help" }, { "cmd_settings", "settings" },
 		{ "cmd_each", "each" }, { "cmd_digest", "digest" },
+		{ "cmd_digest_weekly", "digest-weekly" },
 		{ "cmd_nomail", "nomail" }, { "cmd_name", "name" },
 		{ "cmd_lang_en", "lang-en" }, { "cmd_lang_nl", "lang-nl" },
 		{ "cmd_resume", "resume" },
@@ -230,6 +231,8 @@ send_settings(struct answer *a, const char *changed, const char *outcome)
 	tmpl_ctx_set_bool(a->ctx, "lang_en", strcmp(a->lang, "nl") != 0);
 	tmpl_ctx_set_bool(a->ctx, "thanks",
 	    !(a->m.rec.flags & MEMBER_NO_THANKS));
+	tmpl_ctx_set_bool(a->ctx, "digest_weekly",
+	    (a->m.rec.flags & MEMBER_DIGEST_WEEKLY) != 0);
 	tmpl_ctx_set_bool(a->ctx, "suspended",
 	    (a->m.rec.flags & MEMBER_SUSPENDED) != 0);
 	if (a->m.rec.joined != 0) {
@@ -275,7 +278,7 @@ do_resume(struct answer *a)
 }
 
 static int
-do_mode(struct answer *a, int mode)
+do_mode(struct answer *a, int mode, bool weekly)
 {
 	bool was;
 	int rc;
@@ -283,6 +286,10 @@ do_mode(struct answer *a, int mode)
 	if (!is_member(a))
 		return note(a, "note_not_member", "not a member");
 	a->m.rec.mode = (uint32_t)mode;
+	if (mode == MODE_DIGEST && weekly)
+		a->m.rec.flags |= MEMBER_DIGEST_WEEKLY;
+	else if (mode == MODE_DIGEST)
+		a->m.rec.flags &= ~MEMBER_DIGEST_WEEKLY;
 	/* Asking for the posts is asking for them again. */
 	if ((rc = resume_delivery(a, &was)) != 0 || (rc = save(a)) != 0)
 		return rc;
@@ -685,7 +692,7 @@ membership_handle(const struct membership *ms,
 		rc = is_member(&a) ? send_settings(&a, NULL, "settings sent") :
 		    note(&a, "note_not_member", "not a member");
 		break;
-	case MCMD_MODE: rc = do_mode(&a, r->mode); break;
+	case MCMD_MODE: rc = do_mode(&a, r->mode, r->weekly); break;
 	case MCMD_NAME: rc = do_name(&a); break;
 	case MCMD_LANG: rc = do_lang(&a, r->lang); break;
 	case MCMD_CONFIRM: rc = do_confirm(&a, r); break;
