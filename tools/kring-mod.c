@@ -258,8 +258,8 @@ decide(struct cli *cli, int nargs, char **args, const struct opts *o,
 	    " (preview: nothing changed; --send to act)");
 	if (m.preview != NULL) {
 		mdb_txn_abort(txn);
-		if (fwrite(m.preview->data, 1, m.preview->len, stdout) !=
-		    m.preview->len)
+		if (m.preview->len > 0 && fwrite(m.preview->data, 1,
+		    m.preview->len, stdout) != m.preview->len)
 			err(EX_IOERR, "stdout");
 		g_byte_array_unref(m.preview);
 	} else if ((rc = mdb_txn_commit(txn)) != 0)
