@@ -66,19 +66,18 @@ commit_job_free(struct commit_job *job)
 }
 
 /* A suspended member who writes to community NAME gets mail again
- * (bounce.h). */
+ * (bounce.h); AUTHOR is the post's, as ingest read it. */
 static int
 author_back(struct store *st, MDB_txn *txn, struct commit_job *job,
-    const char *name)
+    const char *name, const char *author)
 {
-	const size_t hl = job->header_len;
-	char *author = msg_author_address((const char *)job->raw->data + hl,
-	    job->raw->len - hl);
 	struct member m;
 	uint32_t comm;
 	bool lifted = false;
 	int rc;
 
+	if (author[0] == '\0')
+		return 0;
 	if ((rc = store_community_id(st, txn, name, false, &comm)) == 0 &&
 	    (rc = member_get(st, txn, comm, author, &m)) == 0 &&
 	    (m.rec.flags & MEMBER_SUSPENDED))
@@ -86,7 +85,6 @@ author_back(struct store *st, MDB_txn *txn, struct commit_job *job,
 	if (lifted)
 		log_info("%s: %s wrote: delivery resumed community=%s",
 		    job->queue_id, author, name);
-	g_free(author);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -103,7 +101,8 @@ fan_out(struct store *st, MDB_txn *txn, struct commit_job *job, size_t i)
 	rc = fanout_add(st, txn, job->conf, name, job->res[i].msg_id, job->time);
 	if (rc == 0)
 		job->fanned_out = true;
-	return rc == 0 ? author_back(st, txn, job, name) : rc;
+	return rc == 0 ? author_back(st, txn, job, name, job->res[i].author) :
+	    rc;
 }
 
 /* Hold the post for community I when its moderation says so: *HELD. */

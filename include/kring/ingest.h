@@ -19,6 +19,9 @@ struct ingest_result {
 	uint64_t held;		/* kringd: held for a moderator (held.h) as
 				 * this id, not stored as a post */
 	char message_id[KRING_IDKEY_MAX + 65];	/* as indexed (idkey) */
+	char author[256];	/* its From address, else the envelope
+				 * sender, as the sender counts have it;
+				 * "" for a duplicate */
 };
 
 /*

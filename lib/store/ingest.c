@@ -120,6 +120,7 @@ ingest_new(struct store *st, MDB_txn *txn, uint32_t comm,
 	    (rc = msg_put(st, txn, res->msg_id, &rec, mi, sender)) != 0 ||
 	    (rc = by_time_put(st, txn, comm, time, res->msg_id)) != 0)
 		return rc;
+	g_strlcpy(res->author, author, sizeof res->author);
 	if (author[0] != '\0' &&
 	    (rc = sender_count(st, txn, comm, author, &new_sender)) != 0)
 		return rc;
