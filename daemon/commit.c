@@ -61,6 +61,8 @@ commit_job_free(struct commit_job *job)
 	g_free(job->req_text);
 	if (job->bounces != NULL)
 		g_array_unref(job->bounces);
+	if (job->relays != NULL)
+		g_array_unref(job->relays);
 	server_conf_release(job->conf);
 	g_free(job);
 }
@@ -161,7 +163,8 @@ job_ingest(struct committer *c, MDB_txn *txn, struct commit_job *job)
 		if (job->rc[i] != 0)
 			return job->rc[i];
 	}
-	if ((rc = member_requests_apply(st, txn, job, key)) != 0)
+	if ((rc = member_requests_apply(st, txn, job, key)) != 0 ||
+	    (rc = relays_apply(st, txn, job, key)) != 0)
 		return rc;
 	return bounces_apply(st, txn, job, key);
 }

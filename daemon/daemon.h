@@ -68,6 +68,7 @@ struct server {
 	unsigned char staff_key[STAFF_KEY_LEN];	/* for staff tokens */
 	bool have_staff_key;
 	GHashTable *member_clients;	/* client address -> struct client_rate */
+	GHashTable *relay_senders;	/* member address -> struct client_rate */
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
 };
@@ -77,6 +78,12 @@ struct client_rate {
 	int64_t start;
 	long count;
 };
+
+/* membermail.c: one more of WHO's within LIMIT per WINDOW seconds from
+ * the window's start, counted in COUNTS (who -> struct client_rate)?
+ * Counted only when true.  In the loop only. */
+bool rate_window_take(GHashTable *counts, const char *who, long limit,
+    int64_t window, int64_t now);
 
 /* One member command of a message, and what came of it. */
 struct member_job {
@@ -89,6 +96,14 @@ struct member_job {
 struct bounce_job {
 	char community[256];
 	char detail[80];	/* after "bounce-", lower case */
+	char outcome[200];
+};
+
+/* A private reply to member AUTHOR through a relay address (relay.h). */
+struct relay_job {
+	char community[256];
+	uint64_t author;
+	char sender[256];	/* who writes: a member, checked at DATA */
 	char outcome[200];
 };
 
@@ -110,6 +125,7 @@ struct commit_job {
 	char *req_from, *req_name, *req_subject;	/* of the commands */
 	char *req_text;	/* its own text, for a moderator's verdict */
 	GArray *bounces;	/* struct bounce_job; NULL: none */
+	GArray *relays;		/* struct relay_job; NULL: none */
 	bool distribute;	/* a post for the members (no robot, no loop) */
 	bool fanned_out;	/* the writer recorded a fan-out */
 };
@@ -178,6 +194,19 @@ int member_requests_apply(struct store *st, MDB_txn *txn,
     struct commit_job *job, const unsigned char *key);
 /* In the loop: log what came of them. */
 void member_requests_log(const struct commit_job *job);
+
+/* relaymail.c: private replies (relay.h).  At RCPT: 0 when ADDRESS of
+ * C is no relay address, 1 when taken, -1 when forged (refuse it). */
+int relay_rcpt(struct session *s, const struct community_conf *c,
+    const char *address);
+/* At DATA: S's relay recipients into JOB; -1 with REASON (an SMTP reply
+ * text, 4.x.x or 5.x.x) when refused. */
+int relays_for(struct session *s, const GByteArray *data,
+    struct commit_job *job, char *reason, size_t rlen);
+/* In the writer: queue JOB's copies; in the loop: log them. */
+int relays_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
+    const unsigned char *key);
+void relays_log(const struct commit_job *job);
 
 /* bouncemail.c: in the writer, count JOB's bounces (bounce.h); in the
  * loop, log what came of them. */

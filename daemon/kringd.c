@@ -278,6 +278,8 @@ server_init(struct server *srv, const struct options *o)
 	    g_free, NULL);
 	srv->member_clients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
+	srv->relay_senders = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, g_free);
 }
 
 static void
@@ -354,6 +356,7 @@ server_free(struct server *srv)
 	g_hash_table_destroy(srv->sessions);
 	g_hash_table_destroy(srv->per_client);
 	g_hash_table_destroy(srv->member_clients);
+	g_hash_table_destroy(srv->relay_senders);
 	event_base_free(srv->base);
 	server_conf_release(srv->conf);
 	g_free(srv->config_path);

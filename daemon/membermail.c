@@ -150,22 +150,21 @@ posting_decide(struct session *s, const GByteArray *data, char *reason,
 	return decision;
 }
 
-/* One more command from client IP at NOW within its hourly limit? */
-static bool
-client_allowed(struct server *srv, const char *client, int64_t now)
+bool
+rate_window_take(GHashTable *counts, const char *who, long limit,
+    int64_t window, int64_t now)
 {
-	struct client_rate *cr = g_hash_table_lookup(srv->member_clients,
-	    client);
+	struct client_rate *cr = g_hash_table_lookup(counts, who);
 
 	if (cr == NULL) {
 		cr = g_new0(struct client_rate, 1);
-		g_hash_table_insert(srv->member_clients, g_strdup(client), cr);
+		g_hash_table_insert(counts, g_strdup(who), cr);
 	}
-	if (now - cr->start >= CLIENT_WINDOW) {
+	if (now - cr->start >= window) {
 		cr->start = now;
 		cr->count = 0;
 	}
-	if (cr->count >= srv->conf->limits.member_requests_per_client)
+	if (cr->count >= limit)
 		return false;
 	cr->count++;
 	return true;
@@ -199,7 +198,9 @@ member_requests_for(struct session *s, const GByteArray *data,
 		n += s->rcpt_cmds->pdata[i] != NULL;
 	if (n == 0)
 		return 0;
-	if (!client_allowed(s->srv, s->client, kring_now())) {
+	if (!rate_window_take(s->srv->member_clients, s->client,
+	    s->srv->conf->limits.member_requests_per_client, CLIENT_WINDOW,
+	    kring_now())) {
 		snprintf(reason, rlen, "4.7.1 too many member requests from "
 		    "[%s]; try again later", s->client);
 		return -1;

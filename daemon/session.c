@@ -32,6 +32,7 @@ transaction_reset(struct session *s)
 	g_ptr_array_set_size(s->rcpt_cmds, 0);
 	g_ptr_array_set_size(s->rcpt_cmd_comms, 0);
 	g_array_set_size(s->bounces, 0);
+	g_array_set_size(s->relays, 0);
 	if (s->data != NULL) {
 		g_byte_array_unref(s->data);
 		s->data = NULL;
@@ -248,6 +249,15 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		    "not a community address here", to.addr);
 		return;
 	}
+	switch (relay_rcpt(s, c, to.addr)) {
+	case -1:
+		session_reply(s, "550 5.1.1 <%s>: Recipient address rejected: "
+		    "not a private-reply address of %s", to.addr, c->address);
+		return;
+	case 1:
+		session_reply(s, "250 2.1.5 Ok");
+		return;
+	}
 	g_ptr_array_add(s->rcpts, g_strdup(to.addr));
 	add_rcpt_kind(s, c, to.addr);
 	session_reply(s, "250 2.1.5 Ok");
@@ -426,7 +436,8 @@ commit_message(struct session *s, GArray *actions, char *reason, size_t rlen)
 	struct commit_job *job = g_new0(struct commit_job, 1);
 
 	job->actions = actions;
-	if (member_requests_for(s, s->data, job, reason, rlen) != 0) {
+	if (member_requests_for(s, s->data, job, reason, rlen) != 0 ||
+	    relays_for(s, s->data, job, reason, rlen) != 0) {
 		commit_job_free(job);
 		return -1;
 	}
@@ -492,7 +503,7 @@ data_finished(struct session *s)
 	} else {
 		log_info("%s: refused from=<%s>: %s", s->queue_id, s->from.addr,
 		    reason);
-		reply_all(s, "450 %s", reason);
+		reply_all(s, "%s %s", reason[0] == '5' ? "550" : "450", reason);
 	}
 	transaction_reset(s);
 }
@@ -661,6 +672,7 @@ session_release(struct session *s)
 	g_ptr_array_free(s->rcpt_cmds, TRUE);
 	g_ptr_array_free(s->rcpt_cmd_comms, TRUE);
 	g_array_unref(s->bounces);
+	g_array_unref(s->relays);
 	if (s->data != NULL)
 		g_byte_array_unref(s->data);
 }
@@ -696,6 +708,7 @@ session_commit_done(struct server *srv, struct commit_job *job)
 	if (failed == 0) {
 		member_requests_log(job);
 		bounces_log(job);
+		relays_log(job);
 	}
 	if (s == NULL)
 		return;

@@ -49,6 +49,7 @@ struct session {
 	GPtrArray *rcpt_cmd_comms;	/* char *: the command's community */
 	GArray *bounces;	/* struct bounce_job: rcpts that are return
 				 * paths */
+	GArray *relays;		/* struct relay_job: private replies */
 	GByteArray *data;
 	bool data_too_big, data_line_too_long, prev_crlf;
 	char queue_id[24];

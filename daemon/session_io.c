@@ -265,6 +265,7 @@ session_accept(struct server *srv, struct listener *l, int fd,
 	s->rcpt_cmds = g_ptr_array_new_with_free_func(g_free);
 	s->rcpt_cmd_comms = g_ptr_array_new_with_free_func(g_free);
 	s->bounces = g_array_new(FALSE, TRUE, sizeof(struct bounce_job));
+	s->relays = g_array_new(FALSE, TRUE, sizeof(struct relay_job));
 	s->in = evbuffer_new();
 	s->out = evbuffer_new();
 	s->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, s);

@@ -17,6 +17,7 @@ downtime and never sends a period twice.'
 cat >kring.conf <<\EOF
 hostname = "kring.test"
 store = "store"
+web_url = "https://kring.example.org/lists"
 community "kring" {
 	address = "kring@example.org"
 	description = "Kring"
@@ -107,15 +108,23 @@ test_expect_success 'its structure: the contents, then each post as message/rfc8
 	part digest.mbox $i header:Auto-Submitted | grep -qx auto-generated
 '
 
-test_expect_success 'who wrote what: staff topics first, private replies only where allowed' '
+test_expect_success 'who wrote what: staff topics first, the address only where allowed, else a relay address' '
 	i=$(nth_to ann@example.net) &&
 	part digest.mbox $i text >toc &&
 	sed -n "/^QUESTIONS FROM THE STAFF/,/^POSTS/p" toc | grep -q "^1. The new app$" &&
 	grep -A1 "^1. The new app$" toc | grep -q "by Carla (staff), 2026-12-03 12:00" &&
 	grep -A2 "^1. The new app$" toc | grep -q "to Carla alone: carla@example.org" &&
 	grep -A1 "^2. Fees question$" toc | grep -q "by Ann, 2026-12-03 09:00" &&
-	! grep -A2 "^2. Fees question$" toc | grep -q "alone" &&
+	relay=$(grep -A2 "^2. Fees question$" toc | sed -n "s/^ *to Ann alone: //p") &&
+	"$PYTHON" "$TEST_DIR/helper/relay.py" check store kring "$relay" &&
 	! grep -q "ann@example.net" toc &&
+	part digest.mbox $i html | grep -q "href=\"mailto:$relay\"" &&
+	part digest.mbox $i rawheader:List-Unsubscribe >unsub &&
+	grep -q "^<mailto:kring+unsubscribe@example.org>, <https://kring.example.org/lists/u/kring/ann%40example.net/u[0-9a-f]*\.[0-9a-f]*>$" unsub &&
+	test "$(part digest.mbox $i rawheader:List-Unsubscribe-Post)" = "List-Unsubscribe=One-Click" &&
+	part digest.mbox "$(nth_to gus@example.net)" raw >gus.eml &&
+	grep -q "^From: Ann via Kring <$relay>" gus.eml &&
+	! grep -q "ann@example.net" gus.eml &&
 	grep -A2 "^3. Re: Fees question$" toc | grep -q "to Gus alone: gus@example.net" &&
 	! grep -q "Week start\|Local meetup" toc &&
 	grep -q "2026-12-03 to 2026-12-04: 3 posts" toc

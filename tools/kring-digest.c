@@ -24,9 +24,11 @@
 #include "kring/activity.h"
 #include "kring/author.h"
 #include "kring/listcopy.h"
+#include "kring/log.h"
 #include "kring/member.h"
 #include "kring/msginfo.h"
 #include "kring/outbox.h"
+#include "kring/relay.h"
 #include "kring/staffauth.h"
 #include "kring/stafftool.h"
 #include "kring/topic.h"
@@ -59,6 +61,7 @@ struct section {
 	GPtrArray *topics, *others;	/* struct post *, not owned */
 	GArray *copies;		/* struct compose_part, in TOC order */
 	GPtrArray *bytes;	/* the list copies (GByteArray *), owned */
+	const unsigned char *key;	/* the store's secret (relay.h) */
 };
 
 /* The list copy of P, kept in S for the digest's parts. */
@@ -67,29 +70,38 @@ add_copy(struct staff_run *r, struct section *s, const struct post *p)
 {
 	struct compose_part part;
 	GByteArray *copy;
+	char *relay;
+	bool relayed;
 	MDB_val raw;
 	int rc;
 
 	if ((rc = store_raw_get(&r->cli.st, r->txn, p->msg, &raw)) != 0)
 		staff_run_fail(r, EX_SOFTWARE, "message %llu: %s",
 		    (unsigned long long)p->msg, mdb_strerror(rc));
-	copy = listcopy_make(s->c, raw.mv_data, raw.mv_size, NULL);
+	relay = relay_reply_address(&r->cli.st, r->txn, &r->cli.conf, s->c,
+	    s->key, p->from, &relayed);
+	copy = listcopy_make(s->c, raw.mv_data, raw.mv_size, NULL,
+	    relayed ? relay : NULL);
+	g_free(relay);
 	g_ptr_array_add(s->bytes, copy);
 	part.data = (const char *)copy->data;
 	part.len = copy->len;
 	g_array_append_val(s->copies, part);
 }
 
-/* Read C's posts of [SINCE, UNTIL) into S, topics first. */
+/* Read C's posts of [SINCE, UNTIL) into S, topics first; KEY is the
+ * store's secret. */
 static void
 section_load(struct staff_run *r, const struct community_conf *c,
-    int64_t since, int64_t until, struct section *s)
+    int64_t since, int64_t until, const unsigned char *key,
+    struct section *s)
 {
 	char name[256];
 	int rc;
 
 	memset(s, 0, sizeof *s);
 	s->c = c;
+	s->key = key;
 	s->topics = g_ptr_array_new();
 	s->others = g_ptr_array_new();
 	s->copies = g_array_new(FALSE, FALSE, sizeof(struct compose_part));
@@ -133,20 +145,6 @@ section_free(struct section *s)
 	g_ptr_array_unref(s->bytes);
 }
 
-/* Whether P's author lets digests show their address: staff do, a
- * member who set address_public does. */
-static bool
-address_shown(struct staff_run *r, const struct section *s,
-    const struct post *p)
-{
-	struct member m;
-
-	if (p->staff)
-		return true;
-	return member_get(&r->cli.st, r->txn, s->comm, p->from, &m) == 0 &&
-	    (m.rec.flags & MEMBER_ADDRESS_PUBLIC);
-}
-
 /* The name to show for P's author, never their address (unless they
  * allow it, it is not for every reader): staff's configured name, the
  * member's own, the From's display name, or "" (the template says "a
@@ -179,7 +177,7 @@ add_item(struct staff_run *r, struct section *s, struct tmpl_ctx *ctx,
     const char *list, const struct post *p, long n)
 {
 	struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, list);
-	char *label = author_name(r, s, p);
+	char *label = author_name(r, s, p), *reply;
 	char when[32];
 
 	time_iso(p->time, when, sizeof when);
@@ -192,8 +190,14 @@ add_item(struct staff_run *r, struct section *s, struct tmpl_ctx *ctx,
 		tmpl_ctx_set(item, "author", label);
 	tmpl_ctx_set(item, "when", when);
 	tmpl_ctx_set_bool(item, "staff", p->staff);
-	if (address_shown(r, s, p))
-		tmpl_ctx_set(item, "private_reply", p->from);
+	/* Their address where they allow it, else their relay address:
+	 * a reply reaches them without either side learning the other's
+	 * (relay.h). */
+	reply = relay_reply_address(&r->cli.st, r->txn, &r->cli.conf, s->c,
+	    s->key, p->from, NULL);
+	if (reply != NULL)
+		tmpl_ctx_set(item, "private_reply", reply);
+	g_free(reply);
 	g_free(label);
 }
 
@@ -231,6 +235,7 @@ struct digest {
 	GByteArray *msg;	/* the message without To; empty: no posts */
 	char *message_id;
 	uint64_t body;		/* its shared outbox body; 0: not yet */
+	const unsigned char *key;	/* the store's secret */
 };
 
 /* Build D for R's community: the sections, the contents, the message. */
@@ -245,9 +250,10 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 	char from[32], err[256];
 	long n = 0;
 
-	section_load(r, c, since, r->period.until, &d->local);
+	section_load(r, c, since, r->period.until, d->key, &d->local);
 	if (parent != NULL) {
-		section_load(r, parent, since, r->period.until, &d->central);
+		section_load(r, parent, since, r->period.until, d->key,
+		    &d->central);
 		d->have_central = true;
 	}
 	d->msg = g_byte_array_new();
@@ -330,6 +336,7 @@ struct run {
 	GHashTable *digests;	/* "d:nl" / "w:en" -> struct digest * */
 	bool weekly_day;	/* the period ends on digest_weekday */
 	unsigned char key[STAFF_KEY_LEN];
+	bool have_key;
 	size_t sent;
 };
 
@@ -353,6 +360,7 @@ digest_for(struct run *run, const struct reader *rd)
 	d = g_new0(struct digest, 1);
 	d->weekly = rd->weekly;
 	g_strlcpy(d->lang, lang, sizeof d->lang);
+	d->key = run->have_key ? run->key : NULL;
 	digest_make(r, d, rd->weekly ? r->period.until - 7 * DAY :
 	    r->period.since);
 	g_hash_table_insert(run->digests, name, d);
@@ -365,7 +373,10 @@ static void
 send_digest(struct run *run, struct digest *d, const struct reader *rd)
 {
 	struct staff_run *r = run->r;
-	char *prefix = g_strdup_printf("To: <%s>\r\n", rd->address);
+	GString *own = listcopy_member_fields(&r->cli.conf, r->community,
+	    run->have_key ? run->key : NULL, rd->address, r->now);
+	char *prefix = g_strdup_printf("To: <%s>\r\n%s", rd->address,
+	    own->str);
 	char *rp;
 	uint64_t id;
 	int rc = 0;
@@ -379,6 +390,7 @@ send_digest(struct run *run, struct digest *d, const struct reader *rd)
 		compose_mbox_append(r->mo.preview, one, r->now);
 		g_byte_array_unref(one);
 		g_free(prefix);
+		g_string_free(own, TRUE);
 		run->sent++;
 		return;
 	}
@@ -393,6 +405,7 @@ send_digest(struct run *run, struct digest *d, const struct reader *rd)
 	    prefix, strlen(prefix), d->body, d->message_id, r->now, &id);
 	g_free(rp);
 	g_free(prefix);
+	g_string_free(own, TRUE);
 	if (rc != 0)
 		staff_run_fail(r, EX_CANTCREAT, "outbox: %s", mdb_strerror(rc));
 	run->sent++;
@@ -421,7 +434,7 @@ int
 main(int argc, char **argv)
 {
 	struct staff_run r;
-	struct run run = { .r = &r };
+	struct run run = { .r = &r, .have_key = true };
 	GArray *readers = g_array_new(FALSE, TRUE, sizeof(struct reader));
 	char errbuf[512];
 	time_t until;
@@ -433,9 +446,15 @@ main(int argc, char **argv)
 	until = (time_t)r.period.until;
 	gmtime_r(&until, &tm);
 	run.weekly_day = tm.tm_wday == r.community->digest_weekday;
-	if (staff_key_load(r.cli.st.path, r.send, run.key, errbuf,
-	    sizeof errbuf) != 0)
-		memset(run.key, 0, sizeof run.key);	/* a preview */
+	/* Made on first use even in a preview: the relay addresses it
+	 * shows are then the ones that work. */
+	if (staff_key_load(r.cli.st.path, true, run.key, errbuf,
+	    sizeof errbuf) != 0) {
+		if (r.send)
+			staff_run_fail(&r, EX_CANTCREAT, "%s", errbuf);
+		run.have_key = false;
+		log_warnx("%s: no relay addresses in this preview", errbuf);
+	}
 	run.digests = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    (GDestroyNotify)digest_free);
 	if ((rc = member_walk(&r.cli.st, r.txn, r.comm_id, NULL,

@@ -82,6 +82,7 @@ struct limits_conf {
 	long member_requests_per_address;
 	long member_requests_per_client;
 	long confirm_hours;	/* how long a confirm address works */
+	long relays_per_sender;	/* private replies a member sends a day */
 };
 
 struct delivery_conf {

@@ -82,6 +82,20 @@ int member_by_id(struct store *st, MDB_txn *txn, uint64_t id,
 bool member_is_active(struct store *st, MDB_txn *txn, uint32_t community,
     const char *address, int *rc);
 
+/* The member id of ADDRESS when an active member of C's family (the
+ * central community and its local ones), with the record in *M; else 0.
+ * Errors count as not a member. */
+struct kring_config;
+struct community_conf;
+uint64_t member_in_family(struct store *st, MDB_txn *txn,
+    const struct kring_config *conf, const struct community_conf *c,
+    const char *address, struct member *m);
+
+/* True when COMMUNITY (a store id) is in C's family. */
+bool member_family_has(struct store *st, MDB_txn *txn,
+    const struct kring_config *conf, const struct community_conf *c,
+    uint32_t community);
+
 /*
  * Walk the members of COMMUNITY in address order, from just after
  * AFTER (NULL or "": from the first).  Calls FN for each record until it

@@ -27,6 +27,7 @@ static cfg_opt_t limits_opts[] = {
 	CFG_INT("member_requests_per_address", 5, CFGF_NONE),
 	CFG_INT("member_requests_per_client", 30, CFGF_NONE),
 	CFG_INT("confirm_hours", 72, CFGF_NONE),
+	CFG_INT("relays_per_sender", 20, CFGF_NONE),
 	CFG_END()
 };
 
@@ -140,7 +141,8 @@ static const struct {
 	{ "delivery|timeout", 1 }, { "community|response_hours", 1 },
 	{ "schedule|retry", 1 }, { "limits|member_requests_per_address", 1 },
 	{ "limits|member_requests_per_client", 1 },
-	{ "limits|confirm_hours", 1 }, { "community|hold_first_posts", 0 },
+	{ "limits|confirm_hours", 1 }, { "limits|relays_per_sender", 1 },
+	{ "community|hold_first_posts", 0 },
 	{ "community|hold_size_kb", 0 }, { "community|hold_days", 1 },
 	{ "community|bounce_score_limit", 1 },
 	{ "community|bounce_half_life_days", 1 },
@@ -476,6 +478,7 @@ limits_fill(struct limits_conf *l, cfg_t *sec)
 	l->member_requests_per_client = cfg_getint(sec,
 	    "member_requests_per_client");
 	l->confirm_hours = cfg_getint(sec, "confirm_hours");
+	l->relays_per_sender = cfg_getint(sec, "relays_per_sender");
 }
 
 static void

@@ -6,16 +6,16 @@
 #include <string.h>
 #include <glib.h>
 
+#include "kring/author.h"
 #include "kring/fanout.h"
 #include "kring/listcopy.h"
 #include "kring/log.h"
 #include "kring/mail.h"
 #include "kring/member.h"
-#include "kring/membertoken.h"
 #include "kring/outbox.h"
+#include "kring/relay.h"
 #include "kring/verp.h"
 
-#define UNSUBSCRIBE_TOKEN_DAYS 365	/* a one-click link works this long */
 
 /* A fan-out record as read. */
 struct fanout {
@@ -169,6 +169,25 @@ list_footer(const struct kring_config *conf, const struct community_conf *c,
 	return text;
 }
 
+/* The relay address of RAW's author when the members of C may not see
+ * their own (relay.h), else NULL. */
+static char *
+author_relay(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
+    const struct community_conf *c, const char *raw, size_t len)
+{
+	char *author = msg_author_address(raw, len);
+	bool relayed;
+	char *reply = relay_reply_address(st, txn, fx->conf, c, fx->key,
+	    author, &relayed);
+
+	g_free(author);
+	if (!relayed) {
+		g_free(reply);
+		return NULL;
+	}
+	return reply;
+}
+
 /* The list copy of POST_C's post for the members of C, stored as the
  * shared body BODY.  The headers are the post's community's; the footer
  * is the members'. */
@@ -178,6 +197,7 @@ make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
     uint64_t post, uint64_t body)
 {
 	char *footer = c->footer ? list_footer(fx->conf, c, post_c) : NULL;
+	char *relay = NULL;
 	GByteArray *copy;
 	MDB_val raw;
 	int rc;
@@ -186,7 +206,11 @@ make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
 		g_free(footer);
 		return rc;
 	}
-	copy = listcopy_make(post_c, raw.mv_data, raw.mv_size, footer);
+	if (fx->key != NULL)
+		relay = author_relay(st, txn, fx, post_c, raw.mv_data,
+		    raw.mv_size);
+	copy = listcopy_make(post_c, raw.mv_data, raw.mv_size, footer, relay);
+	g_free(relay);
 	rc = outbox_body_add(st, txn, body, (const char *)copy->data, copy->len);
 	g_byte_array_unref(copy);
 	g_free(footer);
@@ -207,33 +231,6 @@ struct walk {
 	size_t max, did;
 	int rc;
 };
-
-/* The member's own fields: how they leave with one click. */
-static GString *
-member_fields(const struct walk *w, const char *address)
-{
-	const struct community_conf *c = w->c;
-	GString *s = g_string_new(NULL);
-
-	g_string_append_printf(s, "List-Unsubscribe: <mailto:%s+unsubscribe@%s>",
-	    c->local, c->domain);
-	if (w->fx->conf->web_url != NULL && w->fx->key != NULL) {
-		char *token = member_token_make(w->fx->key, MACT_UNSUBSCRIBE,
-		    c->name, address, w->fx->now +
-		    (int64_t)UNSUBSCRIBE_TOKEN_DAYS * 86400);
-		char *name = g_uri_escape_string(c->name, NULL, FALSE);
-		char *who = g_uri_escape_string(address, NULL, FALSE);
-
-		g_string_append_printf(s, ",\r\n <%s/u/%s/%s/%s>\r\n"
-		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
-		    w->fx->conf->web_url, name, who, token);
-		g_free(token);
-		g_free(name);
-		g_free(who);
-	} else
-		g_string_append(s, "\r\n");
-	return s;
-}
 
 /* True when ADDRESS had the post from an earlier community of the walk. */
 static bool
@@ -261,7 +258,8 @@ walk_member(const char *address, const struct member *m, void *arg)
 	    (strcmp(address, w->author) == 0 &&
 	    !(m->rec.flags & MEMBER_OWN_POSTS)) || had_it(w, address))
 		return 0;
-	own = member_fields(w, address);
+	own = listcopy_member_fields(w->fx->conf, w->c, w->fx->key, address,
+	    w->fx->now);
 	rp = verp_member_address(w->fx->key, w->post_c, m->rec.id, w->f->post);
 	w->rc = outbox_enqueue_shared(w->st, w->txn, rp, address, own->str,
 	    own->len, w->body, w->message_id, w->fx->now, &id);

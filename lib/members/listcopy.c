@@ -7,8 +7,12 @@
 #include <gmime/gmime.h>
 
 #include "kring/author.h"
+#include "kring/hfield.h"
 #include "kring/listcopy.h"
+#include "kring/membertoken.h"
 #include "kring/msginfo.h"
+
+#define UNSUBSCRIBE_TOKEN_DAYS 365	/* a one-click link works this long */
 
 /* Fields dropped from the post: the sender side's and other lists'. */
 static const char *const dropped[] = {
@@ -16,70 +20,33 @@ static const char *const dropped[] = {
 	"Errors-To", "X-Original-From",
 };
 
-struct field {
-	const char *start;	/* the name */
-	size_t len;		/* the whole field, its line ends included */
-	size_t namelen;
-};
-
-/* The next field of the header at *P (before END), or false at its end. */
 static bool
-next_field(const char **p, const char *end, struct field *f)
+field_dropped(const struct hfield *f)
 {
-	const char *q = *p, *colon;
-
-	if (q >= end || *q == '\r' || *q == '\n')
-		return false;
-	f->start = q;
-	do {
-		const char *nl = memchr(q, '\n', (size_t)(end - q));
-
-		q = nl ? nl + 1 : end;
-	} while (q < end && (*q == ' ' || *q == '\t'));
-	f->len = (size_t)(q - f->start);
-	colon = memchr(f->start, ':', f->len);
-	f->namelen = colon ? (size_t)(colon - f->start) : 0;
-	*p = q;
-	return true;
-}
-
-static bool
-field_is(const struct field *f, const char *name)
-{
-	return f->namelen == strlen(name) &&
-	    g_ascii_strncasecmp(f->start, name, f->namelen) == 0;
-}
-
-static bool
-field_dropped(const struct field *f)
-{
-	if (f->namelen >= 5 && g_ascii_strncasecmp(f->start, "List-", 5) == 0)
+	if (hfield_has_prefix(f, "List-"))
 		return true;
 	for (size_t i = 0; i < G_N_ELEMENTS(dropped); i++)
-		if (field_is(f, dropped[i]))
+		if (hfield_is(f, dropped[i]))
 			return true;
 	return false;
 }
 
-static void
-add_line(GByteArray *out, const char *name, const char *value)
-{
-	g_byte_array_append(out, (const guint8 *)name, (guint)strlen(name));
-	g_byte_array_append(out, (const guint8 *)": ", 2);
-	g_byte_array_append(out, (const guint8 *)value, (guint)strlen(value));
-	g_byte_array_append(out, (const guint8 *)"\r\n", 2);
-}
-
-/* "Ann via Kring" <community address>, encoded where not ASCII. */
+/* "Ann via Kring" <the community address, or RELAY: the author's relay
+ * address>, encoded where not ASCII.  Behind a relay address the
+ * author's own address is never the name. */
 static char *
-rewritten_from(const struct community_conf *c, const char *raw, size_t len)
+rewritten_from(const struct community_conf *c, const char *raw, size_t len,
+    const char *relay)
 {
 	char *author = msg_author_name(raw, len);
 	char *addr = msg_author_address(raw, len);
-	const char *who = author[0] ? author : addr;
+	bool hide = relay != NULL;
+	const char *at = relay ? relay : c->address;
+	const char *who = author[0] && !(hide && strchr(author, '@')) ?
+	    author : hide ? "A member" : addr;
 	char *name = g_strdup_printf("%s via %s", who,
 	    c->description[0] ? c->description : c->name);
-	InternetAddress *ia = internet_address_mailbox_new(name, c->address);
+	InternetAddress *ia = internet_address_mailbox_new(name, at);
 	char *out = internet_address_to_string(ia, NULL, TRUE);
 
 	g_object_unref(ia);
@@ -87,16 +54,6 @@ rewritten_from(const struct community_conf *c, const char *raw, size_t len)
 	g_free(author);
 	g_free(addr);
 	return out;
-}
-
-/* The value of field F without its name, unfolded lines kept. */
-static char *
-field_value(const struct field *f)
-{
-	const char *v = f->start + f->namelen + 1;
-	char *s = g_strndup(v, f->len - f->namelen - 1);
-
-	return g_strstrip(s);
 }
 
 /* The list fields of C: RFC 2369 and RFC 2919. */
@@ -113,70 +70,77 @@ add_list_fields(GByteArray *out, const struct community_conf *c)
 			*p = ' ';
 	v = g_strdup_printf("\"%s\" <%s.%s>", name, c->local, c->domain);
 	g_free(name);
-	add_line(out, "List-Id", v);
+	hfield_add(out, "List-Id", v);
 	g_free(v);
 	v = g_strdup_printf("<mailto:%s>", c->address);
-	add_line(out, "List-Post", v);
+	hfield_add(out, "List-Post", v);
 	g_free(v);
 	v = g_strdup_printf("<mailto:%s+help@%s>", c->local, c->domain);
-	add_line(out, "List-Help", v);
+	hfield_add(out, "List-Help", v);
 	g_free(v);
 	v = g_strdup_printf("<mailto:%s+subscribe@%s>", c->local, c->domain);
-	add_line(out, "List-Subscribe", v);
+	hfield_add(out, "List-Subscribe", v);
 	g_free(v);
 	if (c->archive_url != NULL) {
 		v = g_strdup_printf("<%s>", c->archive_url);
-		add_line(out, "List-Archive", v);
+		hfield_add(out, "List-Archive", v);
 		g_free(v);
 	}
-	add_line(out, "Precedence", "list");
+	hfield_add(out, "Precedence", "list");
 }
 
 /* The header of the copy into OUT; the post's From, Reply-To, Cc and
  * Subject are rewritten as listcopy.h says. */
 static void
 copy_header(GByteArray *out, const struct community_conf *c, const char *raw,
-    size_t len, size_t body)
+    size_t len, size_t body, const char *relay)
 {
 	const char *p = raw, *end = raw + body;
-	char *from = msg_header_get(raw, len, "From");
-	char *reply_to = msg_header_get(raw, len, "Reply-To");
+	/* FROM: how to reach the author, as the copy may tell it. */
+	char *from = relay ? rewritten_from(c, raw, len, relay) :
+	    msg_header_get(raw, len, "From");
+	char *reply_to = relay ? NULL : msg_header_get(raw, len, "Reply-To");
+	bool rewrite = c->dmarc_rewrite || relay != NULL;
 	bool cc_done = false;
-	struct field f;
+	struct hfield f;
 
-	while (next_field(&p, end, &f)) {
-		if (f.namelen == 0 || field_dropped(&f))
+	while (hfield_next(&p, end, &f)) {
+		if (f.namelen == 0 || field_dropped(&f) ||
+		    (relay != NULL && hfield_is(&f, "Sender")))
 			continue;
-		if (field_is(&f, "Subject") && c->subject_tag != NULL) {
-			char *v = field_value(&f);
+		if (hfield_is(&f, "Subject") && c->subject_tag != NULL) {
+			char *v = hfield_value(&f);
 
 			if (strstr(v, c->subject_tag) == NULL) {
 				char *t = g_strdup_printf("%s %s", c->subject_tag, v);
 
-				add_line(out, "Subject", t);
+				hfield_add(out, "Subject", t);
 				g_free(t);
 			} else
-				add_line(out, "Subject", v);
+				hfield_add(out, "Subject", v);
 			g_free(v);
 			continue;
 		}
-		if (field_is(&f, "From") && c->dmarc_rewrite && from != NULL) {
-			char *v = rewritten_from(c, raw, len);
+		if (hfield_is(&f, "From") && relay != NULL) {
+			hfield_add(out, "From", from);
+			continue;
+		}
+		if (hfield_is(&f, "From") && rewrite && from != NULL) {
+			char *v = rewritten_from(c, raw, len, NULL);
 
-			add_line(out, "From", v);
-			add_line(out, "X-Original-From", from);
+			hfield_add(out, "From", v);
+			hfield_add(out, "X-Original-From", from);
 			g_free(v);
 			continue;
 		}
-		if (field_is(&f, "Reply-To") && (c->reply_to_list ||
-		    c->dmarc_rewrite))
+		if (hfield_is(&f, "Reply-To") && (c->reply_to_list || rewrite))
 			continue;	/* written below */
-		if (field_is(&f, "Cc") && c->dmarc_rewrite && c->reply_to_list &&
+		if (hfield_is(&f, "Cc") && rewrite && c->reply_to_list &&
 		    from != NULL && !cc_done) {
-			char *v = field_value(&f), *t = g_strdup_printf("%s, %s",
+			char *v = hfield_value(&f), *t = g_strdup_printf("%s, %s",
 			    v, from);
 
-			add_line(out, "Cc", t);
+			hfield_add(out, "Cc", t);
 			cc_done = true;
 			g_free(t);
 			g_free(v);
@@ -185,11 +149,11 @@ copy_header(GByteArray *out, const struct community_conf *c, const char *raw,
 		g_byte_array_append(out, (const guint8 *)f.start, (guint)f.len);
 	}
 	if (c->reply_to_list)
-		add_line(out, "Reply-To", c->address);
-	else if (c->dmarc_rewrite && (reply_to != NULL || from != NULL))
-		add_line(out, "Reply-To", reply_to ? reply_to : from);
-	if (c->dmarc_rewrite && c->reply_to_list && from != NULL && !cc_done)
-		add_line(out, "Cc", from);
+		hfield_add(out, "Reply-To", c->address);
+	else if (rewrite && (reply_to != NULL || from != NULL))
+		hfield_add(out, "Reply-To", reply_to ? reply_to : from);
+	if (rewrite && c->reply_to_list && from != NULL && !cc_done)
+		hfield_add(out, "Cc", from);
 	add_list_fields(out, c);
 	g_free(from);
 	g_free(reply_to);
@@ -284,14 +248,40 @@ copy_body(GByteArray *out, const char *raw, size_t len, size_t body,
 
 GByteArray *
 listcopy_make(const struct community_conf *c, const char *raw, size_t len,
-    const char *footer)
+    const char *footer, const char *relay)
 {
 	GByteArray *out = g_byte_array_sized_new((guint)len + 1024);
 	size_t body = msg_body_offset(raw, len);
 
-	copy_header(out, c, raw, len, body);
+	copy_header(out, c, raw, len, body, relay);
 	g_byte_array_append(out, (const guint8 *)"\r\n", 2);
 	/* msg_body_offset points past the empty line. */
 	copy_body(out, raw, len, body, footer);
 	return out;
+}
+
+GString *
+listcopy_member_fields(const struct kring_config *conf,
+    const struct community_conf *c, const unsigned char *key,
+    const char *address, int64_t now)
+{
+	GString *s = g_string_new(NULL);
+
+	g_string_append_printf(s, "List-Unsubscribe: <mailto:%s+unsubscribe@%s>",
+	    c->local, c->domain);
+	if (conf->web_url != NULL && key != NULL) {
+		char *token = member_token_make(key, MACT_UNSUBSCRIBE, c->name,
+		    address, now + (int64_t)UNSUBSCRIBE_TOKEN_DAYS * 86400);
+		char *name = g_uri_escape_string(c->name, NULL, FALSE);
+		char *who = g_uri_escape_string(address, NULL, FALSE);
+
+		g_string_append_printf(s, ",\r\n <%s/u/%s/%s/%s>\r\n"
+		    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+		    conf->web_url, name, who, token);
+		g_free(token);
+		g_free(name);
+		g_free(who);
+	} else
+		g_string_append(s, "\r\n");
+	return s;
 }

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "kring/author.h"
+#include "kring/config.h"
 #include "kring/member.h"
 
 #define MEMBER_REC_V1_SIZE 16
@@ -265,4 +266,52 @@ member_name_clean(const char *name, char out[MEMBER_NAME_MAX + 1])
 	}
 	g_string_free(s, TRUE);
 	return rc;
+}
+
+/* True when O is in the family whose central community is ROOT. */
+static bool
+family_of(const struct community_conf *o, const char *root)
+{
+	return strcmp(o->name, root) == 0 ||
+	    (o->parent != NULL && strcmp(o->parent, root) == 0);
+}
+
+bool
+member_family_has(struct store *st, MDB_txn *txn,
+    const struct kring_config *conf, const struct community_conf *c,
+    uint32_t community)
+{
+	const char *root = c->parent ? c->parent : c->name;
+
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		uint32_t id;
+
+		if (family_of(&conf->communities[i], root) &&
+		    store_community_id(st, txn, conf->communities[i].name,
+		    false, &id) == 0 && id == community)
+			return true;
+	}
+	return false;
+}
+
+uint64_t
+member_in_family(struct store *st, MDB_txn *txn,
+    const struct kring_config *conf, const struct community_conf *c,
+    const char *address, struct member *m)
+{
+	const char *root = c->parent ? c->parent : c->name;
+
+	if (address == NULL || address[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < conf->ncommunities; i++) {
+		uint32_t id;
+
+		if (family_of(&conf->communities[i], root) &&
+		    store_community_id(st, txn, conf->communities[i].name,
+		    false, &id) == 0 &&
+		    member_get(st, txn, id, address, m) == 0 &&
+		    m->rec.state == MEMBER_ACTIVE && m->rec.id != 0)
+			return m->rec.id;
+	}
+	return 0;
 }

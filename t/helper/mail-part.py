@@ -11,6 +11,7 @@ an mbox (1-based, default 1).  PART is:
   header:F   every value of header field F, decoded (RFC 2047), one a line
   rawheader:F  every value of F as it is in the message, unfolded
   structure  the MIME tree: one content type a line, indented
+  raw        the whole message as it is
 Exit status 1 when FILE cannot be read or the part is missing.
 """
 import email
@@ -78,6 +79,8 @@ def main():
     elif what.startswith("rawheader:"):
         for v in msg.get_all(what[10:], []):
             print(" ".join(v.split()))
+    elif what == "raw":
+        sys.stdout.buffer.write(msgs[n - 1].as_bytes())
     elif what == "structure":
         print("\n".join(structure(msg)))
     else:
