@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "daemon.h"
+#include "kring/announce.h"
 #include "kring/author.h"
 #include "kring/bounce.h"
 #include "kring/fanout.h"
@@ -100,7 +101,11 @@ fan_out(struct store *st, MDB_txn *txn, struct commit_job *job, size_t i)
 	if (!job->distribute || job->res[i].duplicate || name[0] == '.' ||
 	    config_community(job->conf, name) == NULL)
 		return 0;
-	rc = fanout_add(st, txn, job->conf, name, job->res[i].msg_id, job->time);
+	/* An announcement by mail reaches every member (announce.h). */
+	rc = staff_actions_announce(job, name) ? announce_post(st, txn,
+	    job->conf, config_community(job->conf, name), job->res[i].msg_id,
+	    job->time) : fanout_add(st, txn, job->conf, name,
+	    job->res[i].msg_id, job->time, 0);
 	if (rc == 0)
 		job->fanned_out = true;
 	return rc == 0 ? author_back(st, txn, job, name, job->res[i].author) :

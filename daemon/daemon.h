@@ -169,6 +169,8 @@ void held_sweep(struct server *srv, const struct kring_config *conf);
 struct session;
 int staff_actions_for(struct session *s, const GByteArray *data,
     GArray **actions, char *reason, size_t rlen);
+/* True when JOB announces to community NAME (announce.h). */
+bool staff_actions_announce(const struct commit_job *job, const char *name);
 /* Apply JOB's actions for its community I, in TXN (the writer). */
 int staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
     size_t i);

@@ -68,3 +68,18 @@ staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
 	}
 	return 0;
 }
+
+bool
+staff_actions_announce(const struct commit_job *job, const char *name)
+{
+	if (job->actions == NULL)
+		return false;
+	for (guint k = 0; k < job->actions->len; k++) {
+		const struct staff_action *a = &g_array_index(job->actions,
+		    struct staff_action, k);
+
+		if (a->kind == ACT_ANNOUNCE && strcmp(a->community, name) == 0)
+			return true;
+	}
+	return false;
+}

@@ -181,7 +181,7 @@ test_expect_success 'on the weekday the weekly member gets the week; no posts, n
 	! part digest.mbox $i text | grep -q "Week start"
 '
 
-test_expect_success 'sent with --send, the schedule does not send that day again' '
+test_expect_success 'sent with --send, the schedule does not send that day again; the topic reaches the each-post member' '
 	sink_start &&
 	KRING_NOW=2026-12-04T07:00:00Z kring digest -c kring.conf \
 		--since 2026-12-03T07:00:00Z --until 2026-12-04T07:00:00Z --send 2>err &&
@@ -190,10 +190,15 @@ test_expect_success 'sent with --send, the schedule does not send that day again
 		--since 2026-12-03T07:00:00Z --until 2026-12-04T07:00:00Z --send 2>err &&
 	grep -q "1 message(s) queued" err &&
 	KRING_NOW=2026-12-04T07:00:05Z+ kringd_start -r 127.0.0.1:$SINK_PORT &&
-	sink_wait_count 3 &&
+	sink_wait_count 4 &&
 	sleep 2 &&
 	! grep -q "schedule digest/.*: started" kringd.log &&
+	test "$(sink_count)" = 4 &&
 	for f in $(sink_messages); do
+		if grep -qx "RCPT TO:<cy@example.net>" "${f%.eml}.env"; then
+			grep -q "^Subject: The new app" "$f" || return 1
+			continue
+		fi
 		grep -q "^MAIL FROM:<\(kring\|noord\)+bounce-m[0-9]*-0-[0-9a-f]\{10\}@example.org>" "${f%.eml}.env" || return 1
 	done &&
 	kringd_stop
@@ -204,7 +209,7 @@ test_expect_success 'after downtime the schedule catches up, one day at a time, 
 	KRING_NOW=2026-12-06T07:00:05Z+ kringd_start -r 127.0.0.1:$SINK_PORT &&
 	i=0; until [ "$(grep -c "schedule digest/.*: done" kringd.log)" -ge 4 ]; do
 		i=$((i + 1)); [ $i -le 400 ] || return 1; sleep 0.05; done &&
-	sink_wait_count 6 &&
+	sink_wait_count 7 &&
 	grep -q "schedule digest/kring is overdue" kringd.log &&
 	grep -q "schedule digest/kring: kring digest: 0 message(s) queued for 2026-12-04 to 2026-12-05" kringd.log &&
 	test "$(grep -l "^Subject: .*2026-12-06: 1 \(post\|bericht\)" $(sink_messages) | wc -l)" = 3 &&
@@ -212,7 +217,7 @@ test_expect_success 'after downtime the schedule catches up, one day at a time, 
 	KRING_NOW=2026-12-06T08:00:00Z+ kringd_start -r 127.0.0.1:$SINK_PORT &&
 	sleep 2 &&
 	test "$(grep -c "schedule digest/.*: started" kringd.log)" = 4 &&
-	test "$(sink_count)" = 6
+	test "$(sink_count)" = 7
 '
 
 test_expect_success 'a member chooses the weekly digest by mail' '

@@ -22,6 +22,7 @@
 #include <glib.h>
 
 #include "kring/activity.h"
+#include "kring/announce.h"
 #include "kring/author.h"
 #include "kring/listcopy.h"
 #include "kring/log.h"
@@ -121,6 +122,8 @@ section_load(struct staff_run *r, const struct community_conf *c,
 		struct post *p = s->act.posts->pdata[i];
 		uint64_t topic;
 
+		if (announce_is(&r->cli.st, r->txn, s->comm, p->msg))
+			continue;	/* everyone had it (announce.h) */
 		if (topic_find_by_msg(&r->cli.st, r->txn, s->comm, p->msg,
 		    &topic) == 0)
 			g_ptr_array_add(s->topics, p);
@@ -132,6 +135,13 @@ section_load(struct staff_run *r, const struct community_conf *c,
 		add_copy(r, s, s->topics->pdata[i]);
 	for (guint i = 0; i < s->others->len; i++)
 		add_copy(r, s, s->others->pdata[i]);
+}
+
+/* The posts S shows (announcements are not among them). */
+static guint
+section_size(const struct section *s)
+{
+	return s->topics->len + s->others->len;
 }
 
 static void
@@ -257,8 +267,8 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 		d->have_central = true;
 	}
 	d->msg = g_byte_array_new();
-	if (d->local.act.posts->len + (d->have_central ?
-	    d->central.act.posts->len : 0) == 0)
+	if (section_size(&d->local) + (d->have_central ?
+	    section_size(&d->central) : 0) == 0)
 		goto out;
 	time_iso(since, from, sizeof from);
 	from[10] = '\0';	/* the day */
@@ -268,7 +278,7 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 	tmpl_ctx_set(ctx, "list_address", c->address);
 	fill_section(r, &d->local, ctx, "", &n);
 	g_array_append_vals(parts, d->local.copies->data, d->local.copies->len);
-	if (d->have_central && d->central.act.posts->len > 0) {
+	if (d->have_central && section_size(&d->central) > 0) {
 		tmpl_ctx_set(ctx, "central_name", d->central.c->description[0] ?
 		    d->central.c->description : d->central.c->name);
 		tmpl_ctx_set(ctx, "central_address", d->central.c->address);
@@ -277,7 +287,7 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 		g_array_append_vals(parts, d->central.copies->data,
 		    d->central.copies->len);
 	}
-	tmpl_ctx_set_bool(ctx, "has_local", d->local.act.posts->len > 0);
+	tmpl_ctx_set_bool(ctx, "has_local", section_size(&d->local) > 0);
 	tmpl_ctx_set_int(ctx, "count", n);
 	tmpl_ctx_set_bool(ctx, "count_one", n == 1);
 	r->mo.lang = d->lang;

@@ -22,6 +22,7 @@
 #include "kring/activity.h"
 #include "kring/cli.h"
 #include "kring/compose.h"
+#include "kring/fanout.h"
 #include "kring/ingest.h"
 #include "kring/json.h"
 #include "kring/markdown.h"
@@ -133,70 +134,6 @@ parse_topic_id(const char *text)
 	return (uint64_t)id;
 }
 
-/*
- * The Markdown of PATH ("-": stdin) as valid UTF-8 with LF line ends
- * (g_free).  Exits when it cannot be read, is empty or is too long.
- */
-static char *
-read_markdown(const char *path)
-{
-	bool use_stdin = strcmp(path, "-") == 0;
-	FILE *f = use_stdin ? stdin : fopen(path, "rb");
-	GString *raw;
-	char buf[8192], *text;
-	size_t n;
-
-	if (f == NULL)
-		err(EX_NOINPUT, "%s", path);
-	raw = g_string_new(NULL);
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-		if (raw->len + n > TOPIC_TEXT_MAX)
-			errx(EX_DATAERR, "%s: longer than %d bytes", path,
-			    TOPIC_TEXT_MAX);
-		g_string_append_len(raw, buf, (gssize)n);
-	}
-	if (ferror(f))
-		err(EX_IOERR, "%s", path);
-	if (!use_stdin)
-		fclose(f);
-	text = markdown_to_text(raw->str, raw->len);
-	g_string_free(raw, TRUE);
-	if (strspn(text, " \t\n") == strlen(text))
-		errx(EX_DATAERR, "%s: empty", path);
-	/* Bad bytes became U+FFFD, which is longer. */
-	if (strlen(text) > TOPIC_TEXT_MAX)
-		errx(EX_DATAERR, "%s: longer than %d bytes as UTF-8", path,
-		    TOPIC_TEXT_MAX);
-	return text;
-}
-
-/*
- * The title as one line: valid UTF-8, each run of white space and
- * control characters (line ends among them) one space, trimmed.  What is
- * stored is then exactly the Subject line.  g_free.
- */
-static char *
-title_clean(const char *title)
-{
-	char *valid = g_utf8_make_valid(title, -1);
-	GString *out = g_string_new(NULL);
-	bool gap = false;
-
-	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (g_unichar_iscntrl(c) || g_unichar_isspace(c)) {
-			gap = true;
-			continue;
-		}
-		if (gap && out->len > 0)
-			g_string_append_c(out, ' ');
-		gap = false;
-		g_string_append_unichar(out, c);
-	}
-	g_free(valid);
-	return g_string_free(out, FALSE);
-}
 
 static const char *
 role_list(unsigned roles, char *buf, size_t len)
@@ -400,6 +337,12 @@ topic_store(struct topic_cmd *tc, const GByteArray *msg, const char *msgid,
 	if (res.duplicate)
 		errx(EX_SOFTWARE, "<%s>: a message of that Message-ID is "
 		    "already stored; no topic made", msgid);
+	/* The question reaches the members as a post does: each-post
+	 * members now (kringd's fan-out), digest members in their digest. */
+	if ((rc = fanout_add(&tc->cli.st, txn, &tc->cli.conf, c->name,
+	    res.msg_id, tc->now, 0)) != 0)
+		errx(EX_CANTCREAT, "%s: %s; no topic made", tc->cli.st.path,
+		    mdb_strerror(rc));
 	t->rec.status = TOPIC_OPEN;
 	t->rec.msg = res.msg_id;
 	t->rec.created = tc->now;
@@ -440,13 +383,13 @@ cmd_new(struct topic_cmd *tc, char **args)
 	if ((tc->given & (OPT_TITLE | OPT_OWNER | OPT_BODY)) !=
 	    (OPT_TITLE | OPT_OWNER | OPT_BODY))
 		errx(EX_USAGE, "topic new needs --title, --owner and --body");
-	title = title_clean(tc->title);
+	title = cli_one_line(tc->title);
 	if (title[0] == '\0')
 		errx(EX_USAGE, "the title is empty");
 	if (strlen(title) > TOPIC_TITLE_MAX)
 		errx(EX_USAGE, "the title is longer than %d bytes",
 		    TOPIC_TITLE_MAX);
-	question = read_markdown(tc->body);
+	question = cli_read_markdown(tc->body, TOPIC_TEXT_MAX);
 	cli_open_store(&tc->cli, true);
 	topic_community(tc);
 	owner = staff_with_role(tc, tc->owner, ROLE_OWNER, "topic owner",
@@ -473,7 +416,7 @@ cmd_summary(struct topic_cmd *tc, char **args)
 	uint64_t id = parse_topic_id(args[0]);
 	struct topic t;
 	MDB_txn *txn;
-	char *text = read_markdown(args[1]);
+	char *text = cli_read_markdown(args[1], TOPIC_TEXT_MAX);
 
 	cli_open_store(&tc->cli, true);
 	topic_community(tc);
@@ -511,7 +454,7 @@ cmd_outcome(struct topic_cmd *tc, char **args)
 	    status != TOPIC_DECLINED)
 		errx(EX_USAGE, "%s: not the status of an outcome (in-progress, "
 		    "implemented, declined)", tc->status);
-	text = read_markdown(args[1]);
+	text = cli_read_markdown(args[1], TOPIC_TEXT_MAX);
 	cli_open_store(&tc->cli, true);
 	topic_community(tc);
 	if (tc->by != NULL)

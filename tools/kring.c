@@ -25,6 +25,7 @@ static const char *const commands[][2] = {
 	{ "mod", "posts held for a moderator: list, approve, reject" },
 	{ "newsletter", "the staff newsletter of a period" },
 	{ "digest", "the member digests of a period" },
+	{ "announce", "an announcement that reaches every member" },
 	{ "thanks", "thank-you notes to the members who took part" },
 	{ "feedback", "what was done with their input, to participants" },
 	{ "sla", "member posts waiting too long for a staff answer" },

@@ -66,4 +66,13 @@ void cli_close(struct cli *cli);
 uint32_t cli_community(struct cli *cli, MDB_txn *txn,
     char *name, size_t namelen);
 
+/* The Markdown of PATH ("-": stdin) as valid UTF-8 with LF line ends
+ * (g_free).  Exits when it cannot be read, is empty or longer than MAX
+ * bytes. */
+char *cli_read_markdown(const char *path, size_t max);
+
+/* TEXT as one line (a title, a Subject): valid UTF-8, each run of white
+ * space and control characters one space, trimmed.  g_free. */
+char *cli_one_line(const char *text);
+
 #endif

@@ -11,7 +11,8 @@
  * members get the central posts too), then the cursor: the last member
  * address done in community INDEX (no NUL; empty: none yet).
  *
- * Each member in each-post mode gets one copy, but the author (unless
+ * Each member in each-post mode (every member, for FANOUT_EVERYONE) gets
+ * one copy, but the author (unless
  * they want their own posts), and a member of several of the
  * communities only once.  A copy is the shared list copy (listcopy.h)
  * after the member's own fields: List-Unsubscribe (mailto and, with
@@ -31,19 +32,23 @@
 #define FANOUT_REC_VERSION 1
 #define FANOUT_MAX_COMMUNITIES (KRING_MAX_COMMUNITIES + 1)
 
+/* An announcement (announce.h): every active member gets it, whatever
+ * their delivery mode (each, digest, nomail). */
+#define FANOUT_EVERYONE 1u
+
 struct fanout_rec {
 	uint32_t version;
 	uint32_t ncomm;
 	uint32_t index;		/* the community being expanded */
-	uint32_t pad;
+	uint32_t flags;		/* FANOUT_*; 0 in records of before */
 	int64_t created;
 	uint64_t enqueued;	/* copies made so far */
 };
 
 /* Record the fan-out of post MSG of community COMMUNITY (a name of
- * CONF) in TXN. */
+ * CONF) in TXN, with FLAGS (FANOUT_*). */
 int fanout_add(struct store *st, MDB_txn *txn, const struct kring_config *conf,
-    const char *community, uint64_t msg, int64_t now);
+    const char *community, uint64_t msg, int64_t now, unsigned flags);
 
 /* What fanout_step needs besides the store. */
 struct fanout_ctx {

@@ -8,10 +8,14 @@
  *   community+outcome-ID-STATUS@domain      record its outcome; STATUS is
  *                                           in-progress, implemented or
  *                                           declined
+ *   community+announce@domain               an announcement: the message
+ *                                           reaches every member, whatever
+ *                                           their mode (announce.h)
  *
  * each optionally followed by ".EXPIRY.MAC", a token (staffauth.h).  The
  * sender (From) must be staff of the community with the role the action
- * needs (owner: topic and outcome; manager: summary), and the message
+ * needs (owner: topic and outcome; manager: summary; either: announce),
+ * and the message
  * must carry a proof (staffauth.h); kringd refuses it otherwise, with
  * the reason in its SMTP reply.  The message itself is stored like any
  * post; the action is applied in the same transaction.
@@ -24,7 +28,8 @@
 #include "kring/ingest.h"
 #include "kring/store.h"
 
-enum staff_action_kind { ACT_TOPIC = 1, ACT_SUMMARY, ACT_OUTCOME };
+enum staff_action_kind { ACT_TOPIC = 1, ACT_SUMMARY, ACT_OUTCOME,
+	ACT_ANNOUNCE };
 
 struct staff_action {
 	enum staff_action_kind kind;

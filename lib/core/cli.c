@@ -2,6 +2,7 @@
  * cli.c: what every tool shares: finding the store and the community.
  */
 #include <err.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "kring/cli.h"
+#include "kring/markdown.h"
 
 static const char *
 default_config(void)
@@ -181,4 +183,70 @@ cli_finish(struct cli *cli, MDB_txn *txn)
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	cli_close(cli);
+}
+
+/*
+ * The Markdown of PATH ("-": stdin) as valid UTF-8 with LF line ends
+ * (g_free).  Exits when it cannot be read, is empty or longer than MAX
+ * bytes.
+ */
+char *
+cli_read_markdown(const char *path, size_t max)
+{
+	bool use_stdin = strcmp(path, "-") == 0;
+	FILE *f = use_stdin ? stdin : fopen(path, "rb");
+	GString *raw;
+	char buf[8192], *text;
+	size_t n;
+
+	if (f == NULL)
+		err(EX_NOINPUT, "%s", path);
+	raw = g_string_new(NULL);
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (raw->len + n > max)
+			errx(EX_DATAERR, "%s: longer than %zu bytes", path,
+			    max);
+		g_string_append_len(raw, buf, (gssize)n);
+	}
+	if (ferror(f))
+		err(EX_IOERR, "%s", path);
+	if (!use_stdin)
+		fclose(f);
+	text = markdown_to_text(raw->str, raw->len);
+	g_string_free(raw, TRUE);
+	if (strspn(text, " \t\n") == strlen(text))
+		errx(EX_DATAERR, "%s: empty", path);
+	/* Bad bytes became U+FFFD, which is longer. */
+	if (strlen(text) > max)
+		errx(EX_DATAERR, "%s: longer than %zu bytes as UTF-8", path,
+		    max);
+	return text;
+}
+
+/*
+ * The title as one line: valid UTF-8, each run of white space and
+ * control characters (line ends among them) one space, trimmed.  What is
+ * stored is then exactly the Subject line.  g_free.
+ */
+char *
+cli_one_line(const char *title)
+{
+	char *valid = g_utf8_make_valid(title, -1);
+	GString *out = g_string_new(NULL);
+	bool gap = false;
+
+	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (g_unichar_iscntrl(c) || g_unichar_isspace(c)) {
+			gap = true;
+			continue;
+		}
+		if (gap && out->len > 0)
+			g_string_append_c(out, ' ');
+		gap = false;
+		g_string_append_unichar(out, c);
+	}
+	g_free(valid);
+	return g_string_free(out, FALSE);
 }

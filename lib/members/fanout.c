@@ -77,10 +77,10 @@ fanout_decode(const MDB_val *k, const MDB_val *v, struct fanout *f)
 
 int
 fanout_add(struct store *st, MDB_txn *txn, const struct kring_config *conf,
-    const char *community, uint64_t msg, int64_t now)
+    const char *community, uint64_t msg, int64_t now, unsigned flags)
 {
 	struct fanout f = { .post = msg, .rec = { .version = FANOUT_REC_VERSION,
-	    .created = now } };
+	    .flags = flags, .created = now } };
 	int rc;
 
 	if ((rc = store_community_id(st, txn, community, true, &f.comm[0])) != 0)
@@ -138,15 +138,17 @@ body_id(uint64_t post, uint32_t index)
 	return post << 16 | index;
 }
 
-/* The list footer for members of C under a post of POST_C, or NULL (a
- * missing or broken template: logged, and the posts go without). */
+/* The list footer for members of C under a post of POST_C (EVERYONE: an
+ * announcement), or NULL (a missing or broken template: logged, and the
+ * posts go without). */
 static char *
 list_footer(const struct kring_config *conf, const struct community_conf *c,
-    const struct community_conf *post_c)
+    const struct community_conf *post_c, bool everyone)
 {
 	struct tmpl_ctx *ctx = tmpl_ctx_new();
 	char err[256], *cmd, *text;
 
+	tmpl_ctx_set_bool(ctx, "announcement", everyone);
 	if (post_c != c)
 		tmpl_ctx_set(ctx, "post_community", post_c->description[0] ?
 		    post_c->description : post_c->name);
@@ -194,9 +196,11 @@ author_relay(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
 static int
 make_body(struct store *st, MDB_txn *txn, const struct fanout_ctx *fx,
     const struct community_conf *post_c, const struct community_conf *c,
-    uint64_t post, uint64_t body)
+    const struct fanout *f, uint64_t body)
 {
-	char *footer = c->footer ? list_footer(fx->conf, c, post_c) : NULL;
+	uint64_t post = f->post;
+	char *footer = c->footer ? list_footer(fx->conf, c, post_c,
+	    (f->rec.flags & FANOUT_EVERYONE) != 0) : NULL;
 	char *relay = NULL;
 	GByteArray *copy;
 	MDB_val raw;
@@ -253,7 +257,8 @@ walk_member(const char *address, const struct member *m, void *arg)
 	if (w->did >= w->max)
 		return 1;	/* the batch is full: stop before this one */
 	g_strlcpy(w->f->cursor, address, sizeof w->f->cursor);
-	if (m->rec.state != MEMBER_ACTIVE || m->rec.mode != MODE_EACH ||
+	if (m->rec.state != MEMBER_ACTIVE || (m->rec.mode != MODE_EACH &&
+	    !(w->f->rec.flags & FANOUT_EVERYONE)) ||
 	    (m->rec.flags & MEMBER_SUSPENDED) ||
 	    (strcmp(address, w->author) == 0 &&
 	    !(m->rec.flags & MEMBER_OWN_POSTS)) || had_it(w, address))
@@ -307,8 +312,7 @@ walk_enter(struct walk *w)
 	w->body = body_id(f->post, f->rec.index);
 	if (outbox_body_exists(w->st, w->txn, w->body))
 		return 0;
-	return make_body(w->st, w->txn, w->fx, w->post_c, w->c, f->post,
-	    w->body);
+	return make_body(w->st, w->txn, w->fx, w->post_c, w->c, f, w->body);
 }
 
 /* Walk F's communities from its cursor until the batch is full. */

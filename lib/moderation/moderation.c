@@ -150,7 +150,7 @@ release(const struct moderation *m, const struct held *h, const MDB_val *raw,
 	if (rc != 0 || res.duplicate)
 		return rc;
 	if ((rc = fanout_add(m->st, m->txn, m->conf, m->c->name, res.msg_id,
-	    m->now)) == 0)
+	    m->now, 0)) == 0)
 		*fanned = true;
 	return rc;
 }

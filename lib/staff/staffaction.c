@@ -62,6 +62,10 @@ staff_action_parse(const char *address, const char *name,
 		a->kind = ACT_TOPIC;
 		return 0;
 	}
+	if (strcmp(a->action, "announce") == 0) {
+		a->kind = ACT_ANNOUNCE;
+		return 0;
+	}
 	if (g_str_has_prefix(a->action, "summary-"))
 		a->kind = ACT_SUMMARY;
 	else if (g_str_has_prefix(a->action, "outcome-"))
@@ -71,10 +75,21 @@ staff_action_parse(const char *address, const char *name,
 	return parse_topic_action(a->action, a);
 }
 
+/* The roles of which the staff member needs one for A. */
 static unsigned
 role_needed(const struct staff_action *a)
 {
+	if (a->kind == ACT_ANNOUNCE)
+		return ROLE_MANAGER | ROLE_OWNER;
 	return a->kind == ACT_SUMMARY ? ROLE_MANAGER : ROLE_OWNER;
+}
+
+static const char *
+role_name(const struct staff_action *a)
+{
+	if (a->kind == ACT_ANNOUNCE)
+		return "manager or owner";
+	return a->kind == ACT_SUMMARY ? "manager" : "owner";
 }
 
 /* The topic A names must exist in community C, and an outcome needs a
@@ -134,8 +149,7 @@ staff_action_check(struct store *st, const struct kring_config *conf,
 		    c->name);
 	else if ((staff->roles & role_needed(a)) == 0)
 		snprintf(reason, rlen, "5.7.1 %s does not have the %s role "
-		    "needed for this", mi.from, a->kind == ACT_SUMMARY ?
-		    "manager" : "owner");
+		    "needed for this", mi.from, role_name(a));
 	else if (!(a->token[0] && key != NULL && staff_token_valid(key,
 	    mi.from, c->name, a->action, a->token, now)) &&
 	    !staff_auth_results(raw, len, conf->authserv_id, mi.from, &how))
@@ -143,7 +157,7 @@ staff_action_check(struct store *st, const struct kring_config *conf,
 		    "only on mail that passed DKIM or SPF for %s at %s, or on "
 		    "an address with a valid token (kring token)", mi.from,
 		    conf->authserv_id[0] ? conf->authserv_id : "our MTA");
-	else if (a->kind != ACT_TOPIC)
+	else if (a->kind == ACT_SUMMARY || a->kind == ACT_OUTCOME)
 		rc = check_topic(st, a, reason, rlen);
 	else
 		rc = 0;
@@ -230,6 +244,8 @@ staff_action_apply(struct store *st, MDB_txn *txn,
 {
 	if (a->kind == ACT_TOPIC)
 		return apply_topic(st, txn, res, raw, len, now);
+	if (a->kind == ACT_ANNOUNCE)
+		return 0;	/* its fan-out is the action (announce.h) */
 	if (res->duplicate)
 		return 0;	/* recorded at the first delivery */
 	return apply_record(st, txn, a, raw, len, now);
