@@ -63,6 +63,16 @@ staff_actions_apply(struct store *st, MDB_txn *txn, struct commit_job *job,
 			continue;
 		rc = staff_action_apply(st, txn, a, &job->res[i],
 		    (const char *)job->raw->data, job->raw->len, job->time);
+		if (rc == 0 && (rc = staff_action_confirm(st, txn, job->conf,
+		    config_community(job->conf, a->community), a, &job->res[i],
+		    (const char *)job->raw->data + job->header_len,
+		    job->raw->len - job->header_len, job->time)) == -1) {
+			/* The action stands; only its confirmation is lost. */
+			log_warnx("%s: no confirmation of %s to the staff "
+			    "member: a template is broken", job->queue_id,
+			    a->action);
+			rc = 0;
+		}
 		if (rc != 0)
 			return rc;
 	}

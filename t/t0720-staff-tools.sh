@@ -246,6 +246,17 @@ test_expect_success 'feedback after summary and outcome: to each participant onc
 	printf "The app shows the monthly interest from December.\n" >outcome.md &&
 	at 2026-11-18T09:00:00Z kring topic -c kring.conf --community kring \
 		summary 1 summary.md &&
+	at 2026-11-18T10:00:00Z kring feedback -c kring.conf --community kring \
+		--since 2026-11-18 --until 2026-11-18T10:00:00Z >fbs.mbox &&
+	test "$($PART fbs.mbox count)" = 4 &&
+	test "$($PART fbs.mbox 1 header:Subject | tr -d " ")" = "Whatweheardon“Savingsapp:whatdoyoumiss?”" &&
+	$PART fbs.mbox 1 text >fbs1.txt &&
+	grep -q "Here is what we heard from everyone who took part; the decision" fbs1.txt &&
+	grep -q "^What we heard:" fbs1.txt && grep -q "monthly interest" fbs1.txt &&
+	! grep -qi "outcome" fbs1.txt &&
+	grep -q "We will let you know when a decision has" fbs1.txt &&
+	$PART fbs.mbox 1 html | grep -q "<h1[^>]*>What we heard</h1>" &&
+	! $PART fbs.mbox 1 html | grep -q "The outcome" &&
 	at 2026-11-19T09:00:00Z kring topic -c kring.conf --community kring \
 		outcome 1 outcome.md --status implemented &&
 	at 2026-11-20T09:00:00Z kring feedback -c kring.conf --community kring \

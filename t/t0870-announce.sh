@@ -32,6 +32,10 @@ community "kring" {
 		name = "Carla Visser"
 		roles = { "manager" }
 	}
+	staff "olga@bank.example" {
+		name = "Olga"
+		roles = { "owner" }
+	}
 	staff "mod@bank.example" {
 		name = "Mo"
 		roles = { "moderator" }
@@ -151,10 +155,19 @@ test_expect_success 'by mail to kring+announce@ from staff with a proof: everyon
 		--to kring+announce@example.org --header "From: Carla Visser <carla@bank.example>" \
 		--header "Subject: The community closes" --header "$AR" \
 		--body "We close on 1 March; the archive stays." --silent 1 &&
-	sink_wait_count $((n + 5)) && drained &&
+	sink_wait_count $((n + 6)) && drained &&
 	rcpts "The community closes" >got &&
 	test_cmp expect got &&
 	test "$(stored_count kring)" = 2
+'
+
+test_expect_success 'the staff member gets a confirmation that says how many it reaches' '
+	f=$(with_subject "Kring: your announcement goes to 5 members") &&
+	test "$(echo $f | wc -w)" = 1 &&
+	grep -qx "RCPT TO:<carla@bank.example>" "${f%.eml}.env" &&
+	part "$f" text | tr -s " \n" "  " | grep -q "Hello Carla Visser, Done: your announcement \"The community closes\" goes to 5 members of Kring, whatever their delivery settings, once each." &&
+	part "$f" text | grep -q "You get this email as staff of Kring." &&
+	test "$(part "$f" header:Auto-Submitted)" = auto-replied
 '
 
 test_expect_success 'a plain-text announcement by mail: the footer says so, in each member'"'"'s community language' '
@@ -182,6 +195,32 @@ test_expect_success 'by mail: no proof, not staff, the wrong role: refused, noth
 	grep -q "550 5.7.1 ann@example.net is not staff of kring" s3 &&
 	test "$(stored_count kring)" = 2 &&
 	drained && test -z "$(rcpts Fake)"
+'
+
+test_expect_success 'a topic by mail: the question reaches the members, the owner gets a confirmation' '
+	n=$(sink_count) &&
+	swaks --server 127.0.0.1:$KRINGD_PORT --from olga@bank.example \
+		--to kring+topic@example.org --header "From: Olga <olga@bank.example>" \
+		--header "Subject: Which app features?" --header "$AR" \
+		--body "What do you miss in the app?" --silent 1 &&
+	sink_wait_count $((n + 4)) && drained &&
+	test "$(rcpts "Which app features?" | tr "\n" " ")" = "ann@example.net carla@bank.example fenna@example.net " &&
+	f=$(with_subject "Kring: topic 1 is open") &&
+	grep -qx "RCPT TO:<olga@bank.example>" "${f%.eml}.env" &&
+	part "$f" text | tr -s " \n" "  " | grep -q "Done: your email \"Which app features?\" opened topic 1, \"Which app features?\". The question goes to the members as a post"
+'
+
+test_expect_success 'a summary by mail: the manager gets a confirmation naming the topic' '
+	n=$(sink_count) &&
+	swaks --server 127.0.0.1:$KRINGD_PORT --from carla@bank.example \
+		--to kring+summary-1@example.org --header "From: Carla Visser <carla@bank.example>" \
+		--header "Subject: Re: Which app features?" --header "$AR" \
+		--body "Most of you want a savings goal." --silent 1 &&
+	sink_wait_count $((n + 3)) && drained &&
+	f=$(with_subject "Kring: the summary of topic 1 is recorded") &&
+	grep -qx "RCPT TO:<carla@bank.example>" "${f%.eml}.env" &&
+	part "$f" text | tr -s " \n" "  " | grep -q "Done: your email is recorded as the summary of topic 1, \"Which app features?\"" &&
+	kring topic -c kring.conf show 1 | grep -q "savings goal"
 '
 
 test_expect_success 'an ordinary post still reaches only the each-post members' '

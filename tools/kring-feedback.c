@@ -2,8 +2,10 @@
  * kring-feedback: "what we did with your input".  For each topic whose
  * outcome was recorded in the period, a digest to every member who took
  * part: the question, the summary, the outcome and their own posts in
- * it.  Once per participant per outcome: the ledger records each with
- * --send, in the commit that queues it.
+ * it; for a topic whose summary was recorded in the period and that has
+ * no outcome yet, the same with "what we heard" (a decision follows).
+ * Once per participant per outcome or summary: the ledger records each
+ * with --send, in the commit that queues it.
  */
 #include <err.h>
 #include <stdio.h>
@@ -29,7 +31,9 @@ usage(FILE *out, int status)
 	    "                      [--since DATE] [--until DATE] [--send]\n\n"
 	    "For each topic whose outcome was recorded in the period (by\n"
 	    "default since the last run with --send, or the last 14 days), a\n"
-	    "digest to each member who took part, once per outcome.\n"
+	    "digest to each member who took part, once per outcome; for a\n"
+	    "topic without an outcome whose summary was recorded, what was\n"
+	    "heard, once per summary.\n"
 	    "Previewed as an mbox on stdout; --send queues them.\n");
 	exit(status);
 }
@@ -38,17 +42,23 @@ struct feedback {
 	struct staff_run run;
 	GByteArray *key;
 	long sent_before;
+	bool summary_only;	/* the topic in hand: its summary, no outcome */
 };
 
-/* The ledger key of ADDR's digest for T's current outcome. */
+/* The ledger key of ADDR's digest for T's current outcome, or for its
+ * summary as recorded (a summary recorded again is news again). */
 static void
 feedback_key(struct feedback *fb, const struct topic *t, const char *addr)
 {
 	char rev[48];
 	const char *parts[] = { rev, addr };
 
-	snprintf(rev, sizeof rev, "%llu.%u", (unsigned long long)t->id,
-	    t->rec.outcome_rev);
+	if (fb->summary_only)
+		snprintf(rev, sizeof rev, "%llu.s%lld",
+		    (unsigned long long)t->id, (long long)t->rec.summary_time);
+	else
+		snprintf(rev, sizeof rev, "%llu.%u",
+		    (unsigned long long)t->id, t->rec.outcome_rev);
 	ledger_key(fb->key, "feedback", fb->run.comm_id, parts, 2);
 }
 
@@ -95,6 +105,7 @@ send_digest(struct feedback *fb, const struct topic *t, GPtrArray *posts,
 	int rc;
 
 	tmpl_ctx_set(ctx, "topic_title", t->title);
+	tmpl_ctx_set_bool(ctx, "summary_only", fb->summary_only);
 	mail_set_topic_status(ctx, t->rec.status);
 	mail_set_markdown(ctx, "question_text", "question_html", t->question);
 	mail_set_markdown(ctx, "summary_text", "summary_html", t->summary);
@@ -138,9 +149,14 @@ topic_feedback(struct topic *t, void *arg)
 	GPtrArray *posts, *who;
 	int rc;
 
-	if (t->rec.outcome_rev == 0 || t->rec.outcome_time < p->since ||
-	    t->rec.outcome_time >= p->until)
+	bool outcome = t->rec.outcome_rev != 0 &&
+	    t->rec.outcome_time >= p->since && t->rec.outcome_time < p->until;
+	bool summary = t->rec.outcome_rev == 0 && t->summary[0] != '\0' &&
+	    t->rec.summary_time >= p->since && t->rec.summary_time < p->until;
+
+	if (!outcome && !summary)
 		return 0;
+	fb->summary_only = summary;
 	posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
 	rc = activity_topic_posts(&fb->run.cli.st, fb->run.txn,
 	    fb->run.community, t, posts);

@@ -60,4 +60,15 @@ int staff_action_apply(struct store *st, MDB_txn *txn,
     const struct staff_action *a, const struct ingest_result *res,
     const char *raw, size_t len, int64_t now);
 
+/*
+ * Mail the staff member who sent RAW (LEN bytes, as received) what came
+ * of A (template staff-done), in TXN after staff_action_apply.  Nothing
+ * for a message delivered twice.  0, an LMDB code, or -1 when the mail
+ * could not be made (a template).
+ */
+int staff_action_confirm(struct store *st, MDB_txn *txn,
+    const struct kring_config *conf, const struct community_conf *c,
+    const struct staff_action *a, const struct ingest_result *res,
+    const char *raw, size_t len, int64_t now);
+
 #endif
