@@ -390,9 +390,10 @@ received_header(struct session *s, GByteArray *out)
 	g_free(line);
 }
 
-/* The distinct communities of the recipients, NULL-terminated. */
+/* The distinct communities of the recipients, NULL-terminated; a
+ * ROBOT's mail to a community is kept apart (STORE_ROBOT_COMMUNITY). */
 static char **
-rcpt_communities(struct session *s, size_t *n)
+rcpt_communities(struct session *s, bool robot, size_t *n)
 {
 	char **out = g_new0(char *, s->rcpt_comms->len + 1);
 
@@ -401,6 +402,8 @@ rcpt_communities(struct session *s, size_t *n)
 		const char *c = s->rcpt_comms->pdata[i];
 		bool seen = c == NULL;	/* a member command: not stored */
 
+		if (c != NULL && robot && c[0] != '.')
+			c = STORE_ROBOT_COMMUNITY;
 		for (size_t j = 0; j < *n; j++)
 			seen = seen || strcmp(out[j], c) == 0;
 		if (!seen)
@@ -455,13 +458,14 @@ commit_message(struct session *s, GArray *actions, char *reason, size_t rlen)
 	    !mail_is_robot_or_loop(s->srv->conf, (const char *)s->data->data,
 	    s->data->len);
 	if (!job->distribute)
-		log_info("%s: from a robot or a loop: kept, not distributed",
-		    s->queue_id);
+		log_info("%s: from a robot or a loop: kept apart in %s, not "
+		    "distributed", s->queue_id, STORE_ROBOT_COMMUNITY);
 	if (s->bounces->len > 0) {
 		job->bounces = s->bounces;
 		s->bounces = g_array_new(FALSE, TRUE, sizeof(struct bounce_job));
 	}
-	job->communities = rcpt_communities(s, &job->ncommunities);
+	job->communities = rcpt_communities(s, !job->distribute,
+	    &job->ncommunities);
 	job->rc = g_new0(int, job->ncommunities);
 	job->res = g_new0(struct ingest_result, job->ncommunities);
 	g_byte_array_unref(s->data);

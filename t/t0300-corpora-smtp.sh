@@ -109,7 +109,7 @@ test_expect_success 'each 250 is in the store (or a logged duplicate), byte for 
 test_expect_success 'kring stats and kring threads still read the store' '
 	kring stats -s store >stats &&
 	cat stats &&
-	test "$(stored_count)" = $(grep -c ": stored id=" kringd.log) &&
+	test "$(stored_count)" = $(grep -c ": stored id=.* community=kring$" kringd.log) &&
 	kring threads -s store >threads &&
 	kring threads -s store --json >threads.json &&
 	test -s threads &&

@@ -714,15 +714,18 @@ Message-ID: <rp1@example.net>
 Sent with our own return path as the sender.
 EOF
 
-test_expect_success 'a loop, auto-replies, our return path as sender: stored, not distributed' '
+test_expect_success 'a loop, auto-replies, our return path as sender: kept apart, not posts, not distributed' '
+	before=$(kring stats -s store --community kring --json) &&
 	post bob@example.net kring@example.org loop1.eml &&
 	post bob@example.net kring@example.org auto1.eml &&
 	post cleo@example.net kring@example.org vac1.eml &&
 	post "kring+bounce-m1-1@example.org" kring@example.org rp1.eml &&
 	for id in loop1 auto1 vac1 rp1; do
-		kring show -s store "<$id@example.net>" >/dev/null || return 1
+		kring show -s store --community .robots "<$id@example.net>" >/dev/null || return 1
 	done &&
-	test "$(grep -c "from a robot or a loop: kept, not distributed" kringd.log)" -eq 4 &&
+	test "$(kring stats -s store --community kring --json)" = "$before" &&
+	kring stats -s store --community .robots --json | grep -q "\"messages\":4," &&
+	test "$(grep -c "from a robot or a loop: kept apart in .robots, not distributed" kringd.log)" -eq 4 &&
 	settle && total=$((total + 1)) &&
 	for id in loop1 auto1 vac1 rp1; do
 		test -z "$(rcpts_of "<$id@example.net>")" || return 1

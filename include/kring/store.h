@@ -52,10 +52,14 @@
  * have: config.c refuses a leading '.'): mail to postmaster@ and abuse@
  * of a community's domain, for the admin; and mail to a return path
  * (community+bounce-...@), bounces and delay notices, for the bounce
- * processing.  The staff tools never see them.
+ * processing; and what robots (auto-replies, vacation notices) and loops
+ * (our own copies come back) send to a community, so that no staff
+ * figure counts an out-of-office notice as a member's post.  The staff
+ * tools never see them.
  */
 #define STORE_ADMIN_COMMUNITY ".postmaster"
 #define STORE_BOUNCE_COMMUNITY ".bounces"
+#define STORE_ROBOT_COMMUNITY ".robots"
 #define KRING_IDKEY_MAX 400
 
 enum store_db {
