@@ -367,7 +367,13 @@ test_expect_success 'import a CSV with a bad line: 65, file:line named, nothing 
 	grep "^kring-member: bad-mode.csv:2: mode \"weekly\" is not each, digest or nomail" err &&
 	printf "address,name\njan@example.net,Jan\nlot@example.net,\"Lot\n" >bad-quote.csv &&
 	test_expect_code 65 member import bad-quote.csv 2>err &&
-	grep "bad-quote.csv:3: not address\[,name\[,mode\]\]" err &&
+	grep "bad-quote.csv:3: not address\[,name\[,mode\[,role\[,state\[,joined\[,how\]\]\]\]\]\]" err &&
+	printf "jan@example.net,Jan,each,boss\n" >bad-role.csv &&
+	test_expect_code 65 member import bad-role.csv 2>err &&
+	grep "bad-role.csv:1: role \"boss\" is not member, moderator or owner" err &&
+	printf "jan@example.net,Jan,each,member,member,yesterday\n" >bad-date.csv &&
+	test_expect_code 65 member import bad-date.csv 2>err &&
+	grep "bad-date.csv:1: joined \"yesterday\" is not a date" err &&
 	printf "jan@example.net,Jan\n,Nobody\n" >no-address.csv &&
 	test_expect_code 65 member import no-address.csv 2>err &&
 	grep "no-address.csv:2: " err &&
@@ -380,6 +386,22 @@ test_expect_success 'import a CSV with a bad line: 65, file:line named, nothing 
 	test_expect_code 66 member import no-such-file.csv 2>err &&
 	snapshot after &&
 	test_cmp before after
+'
+
+test_expect_success 'export, then import into a new store: role, mode, name and joined come back; non-members stay out' '
+	member set dora@example.net role=moderator &&
+	member export --all >all.csv &&
+	printf "zed@example.net,Zed,each,member,left,2024-01-01T00:00:00Z,mail\n" >>all.csv &&
+	rm -rf other &&
+	member_at 2024-04-01T09:00:00Z -s other import all.csv >actual &&
+	left=$(csv_cols all.csv 5 | grep -vcx member) &&
+	test "$left" -ge 2 &&
+	grep "^kring: [0-9]* added, 0 already members, $left not members in the file (left out)$" actual &&
+	member -s other export >back.csv &&
+	csv_cols all.csv 1 2 3 4 5 6 | grep "|member|[^|]*$" >expect &&
+	csv_cols back.csv 1 2 3 4 5 6 >actual &&
+	test_cmp expect actual &&
+	grep -q "^dora@example.net,Dora Dekker,digest,moderator,member,2024-03-06T09:00:00Z,import$" back.csv
 '
 
 test_expect_success 'import a CSV with a bad address: 65, file:line named, nothing imported' '
@@ -415,8 +437,7 @@ test_expect_success 'export, import into another store: address, name and mode c
 	csv_cols export.csv 1 2 3 >expect &&
 	csv_cols export2.csv 1 2 3 >actual &&
 	test_cmp expect actual &&
-	csv_cols export.csv 1 >addrs &&
-	sed "s/\$/|member|member|2024-04-01T09:00:00Z|import/" addrs >expect &&
+	csv_cols export.csv 1 4 5 6 | sed "s/\$/|import/" >expect &&
 	csv_cols export2.csv 1 4 5 6 7 >actual &&
 	test_cmp expect actual &&
 	member -s store2 export --community bank >actual &&

@@ -71,7 +71,8 @@ usage(FILE *out, int status)
 	    "  approve ADDR [--send]        admit an applicant (closed community)\n"
 	    "  reject ADDR [--send]         turn an applicant down\n"
 	    "  invite ADDR... [--csv FILE] [--send]  mail invitations\n"
-	    "  import FILE                  members from CSV: address,name,mode\n"
+	    "  import FILE                  members from CSV: address,name,mode,\n"
+	    "                               role,state,joined (as export writes)\n"
 	    "  export                       the members as CSV\n"
 	    "  resume ADDR                  mail again after bounces stopped "
 	    "it\n\n"
@@ -614,11 +615,52 @@ csv_split(const char *line, char **f, int max)
 	return n;
 }
 
-/* The CSV file PATH as lines, every one checked; exits with its line on
- * the first bad one.  ADDRS and NAMES get the fields (g_ptr_array). */
+/* One member of an import: the columns of an export, of which only the
+ * address is needed (address,name,mode,role,state,joined,how). */
+struct csv_row {
+	char *addr;		/* lower case */
+	char name[MEMBER_NAME_MAX + 1];
+	int mode, role;		/* -1: not given */
+	int64_t joined;		/* 0: not given (now) */
+	bool member;		/* state empty or "member": else skipped */
+};
+
+#define CSV_FIELDS 7
+
+/* Check fields F (N of them) of line LINENO of PATH into *ROW; exits on
+ * the first bad one. */
 static void
-csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
-    GPtrArray *modes)
+csv_row_read(const char *path, long lineno, char **f, int n,
+    struct csv_row *row)
+{
+	const char *why;
+
+	memset(row, 0, sizeof *row);
+	row->mode = row->role = -1;
+	if (n >= 2 && f[1][0] != '\0' && member_name_clean(f[1], row->name) != 0)
+		errx(EX_DATAERR, "%s:%ld: name longer than %d bytes or "
+		    "not UTF-8", path, lineno, MEMBER_NAME_MAX);
+	if (n >= 3 && f[2][0] != '\0' && (row->mode = member_mode_parse(f[2])) < 0)
+		errx(EX_DATAERR, "%s:%ld: mode \"%s\" is not each, digest "
+		    "or nomail", path, lineno, f[2]);
+	if (n >= 4 && f[3][0] != '\0' && (row->role = member_role_parse(f[3])) < 0)
+		errx(EX_DATAERR, "%s:%ld: role \"%s\" is not member, "
+		    "moderator or owner", path, lineno, f[3]);
+	row->member = n < 5 || f[4][0] == '\0' ||
+	    strcmp(f[4], member_state_name(MEMBER_ACTIVE)) == 0;
+	if (n >= 6 && f[5][0] != '\0' && time_parse(f[5], &row->joined) != 0)
+		errx(EX_DATAERR, "%s:%ld: joined \"%s\" is not a date", path,
+		    lineno, f[5]);
+	if ((why = address_problem(f[0])) != NULL)
+		errx(EX_DATAERR, "%s:%ld: %s: %s", path, lineno, f[0], why);
+	row->addr = g_ascii_strdown(f[0], -1);
+}
+
+/* The CSV file PATH (as kring member export writes it, or fewer
+ * columns) into ROWS, every line checked; exits with its line on the
+ * first bad one. */
+static void
+csv_read(const char *path, GArray *rows)
 {
 	FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char line[CSV_LINE_MAX + 2];
@@ -628,9 +670,8 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 	if (fp == NULL)
 		err(EX_NOINPUT, "%s", path);
 	while (fgets(line, sizeof line, fp) != NULL) {
-		char *f[3] = { NULL, NULL, NULL };
-		struct member probe = { 0 };
-		const char *why;
+		char *f[CSV_FIELDS] = { NULL };
+		struct csv_row row;
 		int n;
 
 		lineno++;
@@ -640,29 +681,16 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 		g_strchomp(line);
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		if ((n = csv_split(line, f, 3)) <= 0 || f[0][0] == '\0')
-			errx(EX_DATAERR, "%s:%ld: not address[,name[,mode]]",
-			    path, lineno);
-		if (first && g_ascii_strcasecmp(f[0], "address") == 0) {
-			first = false;	/* the header: address,name,mode... */
-			for (int i = 0; i < n; i++)
-				g_free(f[i]);
-			continue;
+		if ((n = csv_split(line, f, CSV_FIELDS)) <= 0 || f[0][0] == '\0')
+			errx(EX_DATAERR, "%s:%ld: not address[,name[,mode[,role"
+			    "[,state[,joined[,how]]]]]]", path, lineno);
+		if (!first || g_ascii_strcasecmp(f[0], "address") != 0) {
+			csv_row_read(path, lineno, f, n, &row);
+			g_array_append_val(rows, row);
 		}
-		first = false;
-		if (n >= 2 && f[1][0] != '\0' &&
-		    member_name_clean(f[1], probe.name) != 0)
-			errx(EX_DATAERR, "%s:%ld: name longer than %d bytes or "
-			    "not UTF-8", path, lineno, MEMBER_NAME_MAX);
-		if (n == 3 && f[2][0] != '\0' && member_mode_parse(f[2]) < 0)
-			errx(EX_DATAERR, "%s:%ld: mode \"%s\" is not each, digest "
-			    "or nomail", path, lineno, f[2]);
-		if ((why = address_problem(f[0])) != NULL)
-			errx(EX_DATAERR, "%s:%ld: %s: %s", path, lineno, f[0], why);
-		g_ptr_array_add(addrs, g_ascii_strdown(f[0], -1));
-		g_ptr_array_add(names, n >= 2 ? f[1] : g_strdup(""));
-		g_ptr_array_add(modes, n == 3 ? f[2] : g_strdup(""));
-		g_free(f[0]);
+		first = false;	/* past the header, if there was one */
+		for (int i = 0; i < n; i++)
+			g_free(f[i]);
 	}
 	if (ferror(fp))
 		err(EX_IOERR, "%s", path);
@@ -670,14 +698,26 @@ csv_read(const char *path, GPtrArray *addrs, GPtrArray *names,
 		fclose(fp);
 }
 
+/* ROW into *M, a new member (or one again). */
+static void
+import_row(const struct csv_row *row, struct member *m, int64_t now)
+{
+	make_member(m, HOW_IMPORT, row->joined ? row->joined : now);
+	if (row->mode >= 0)
+		m->rec.mode = (uint32_t)row->mode;
+	if (row->role >= 0)
+		m->rec.role = (uint32_t)row->role;
+	if (row->name[0] != '\0')
+		g_strlcpy(m->name, row->name, sizeof m->name);
+	m->rec.changed = now;
+}
+
 static void
 cmd_import(struct cli *cli, int nargs, char **args, const struct opts *o)
 {
-	GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(struct csv_row));
 	int64_t now = kring_now();
-	size_t added = 0, kept = 0;
+	size_t added = 0, kept = 0, skipped = 0;
 	char name[256];
 	uint32_t comm;
 	MDB_txn *txn;
@@ -685,37 +725,38 @@ cmd_import(struct cli *cli, int nargs, char **args, const struct opts *o)
 
 	if (nargs != 1)
 		usage(stderr, EX_USAGE);
-	csv_read(args[0], addrs, names, modes);
+	csv_read(args[0], rows);
 	cli_open_store(cli, true);
 	txn = cli_begin(cli, true);
 	member_community(cli, txn, true, &comm, name, sizeof name, NULL);
-	for (guint i = 0; i < addrs->len && rc == 0; i++) {
+	for (guint i = 0; i < rows->len && rc == 0; i++) {
+		const struct csv_row *row = &g_array_index(rows,
+		    struct csv_row, i);
 		struct member m;
-		const char *mode = modes->pdata[i], *nm = names->pdata[i];
 
-		rc = member_get(&cli->st, txn, comm, addrs->pdata[i], &m);
+		rc = member_get(&cli->st, txn, comm, row->addr, &m);
 		if (rc != 0 && rc != MDB_NOTFOUND)
 			break;
-		if (m.rec.state == MEMBER_ACTIVE) {
+		rc = 0;
+		if (!row->member)
+			skipped++;	/* an export's applicants and leavers */
+		else if (m.rec.state == MEMBER_ACTIVE)
 			kept++;
-			rc = 0;
-			continue;
+		else {
+			import_row(row, &m, now);
+			rc = member_put(&cli->st, txn, comm, row->addr, &m);
+			added++;
 		}
-		make_member(&m, HOW_IMPORT, now);
-		if (mode[0] != '\0')
-			m.rec.mode = (uint32_t)member_mode_parse(mode);
-		if (nm[0] != '\0')
-			(void)member_name_clean(nm, m.name);
-		m.rec.changed = now;
-		rc = member_put(&cli->st, txn, comm, addrs->pdata[i], &m);
-		added++;
 	}
 	if (rc != 0 || (rc = mdb_txn_commit(txn)) != 0)
 		errx(EX_CANTCREAT, "%s: %s", cli->st.path, mdb_strerror(rc));
-	printf("%s: %zu added, %zu already members\n", name, added, kept);
-	g_ptr_array_unref(addrs);
-	g_ptr_array_unref(names);
-	g_ptr_array_unref(modes);
+	printf("%s: %zu added, %zu already members", name, added, kept);
+	if (skipped > 0)
+		printf(", %zu not members in the file (left out)", skipped);
+	printf("\n");
+	for (guint i = 0; i < rows->len; i++)
+		g_free(g_array_index(rows, struct csv_row, i).addr);
+	g_array_unref(rows);
 	cli_finish(cli, NULL);
 }
 
@@ -806,9 +847,7 @@ cmd_reject(struct cli *cli, int nargs, char **args, const struct opts *o)
 static void
 cmd_invite(struct cli *cli, int nargs, char **args, const struct opts *o)
 {
-	GPtrArray *addrs = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
-	GPtrArray *modes = g_ptr_array_new_with_free_func(g_free);
+	GArray *rows = g_array_new(FALSE, TRUE, sizeof(struct csv_row));
 	const struct community_conf *c;
 	unsigned char key[STAFF_KEY_LEN];
 	struct membership ms;
@@ -818,37 +857,38 @@ cmd_invite(struct cli *cli, int nargs, char **args, const struct opts *o)
 	MDB_txn *txn;
 
 	for (int i = 0; i < nargs; i++) {
-		g_ptr_array_add(addrs, member_address(args[i]));
-		g_ptr_array_add(names, g_strdup(""));
-		g_ptr_array_add(modes, g_strdup(""));
+		struct csv_row row = { .addr = member_address(args[i]) };
+
+		g_array_append_val(rows, row);
 	}
 	if (o->csv != NULL)
-		csv_read(o->csv, addrs, names, modes);
-	if (addrs->len == 0)
+		csv_read(o->csv, rows);
+	if (rows->len == 0)
 		usage(stderr, EX_USAGE);
 	cli->need_config = true;
 	cli_open_store(cli, true);
 	txn = cli_begin(cli, true);
 	member_community(cli, txn, true, &comm, name, sizeof name, &c);
 	admin_membership(cli, txn, c, o, &ms, key);
-	for (guint i = 0; i < addrs->len; i++) {
-		int rc = membership_invite(&ms, addrs->pdata[i], names->pdata[i],
-		    outcome, sizeof outcome);
+	for (guint i = 0; i < rows->len; i++) {
+		struct csv_row *row = &g_array_index(rows, struct csv_row, i);
+		int rc = membership_invite(&ms, row->addr, row->name, outcome,
+		    sizeof outcome);
 
 		if (rc == -2) {
 			members++;
 			continue;
 		}
 		if (rc != 0)
-			errx(EX_SOFTWARE, "%s: %s", (char *)addrs->pdata[i],
+			errx(EX_SOFTWARE, "%s: %s", row->addr,
 			    rc == -1 ? outcome : mdb_strerror(rc));
 		sent++;
 	}
 	fprintf(stderr, "%s: %zu invited, %zu already members%s\n", name, sent,
 	    members, o->send ? "" : " (preview: nothing sent; --send to act)");
-	g_ptr_array_unref(addrs);
-	g_ptr_array_unref(names);
-	g_ptr_array_unref(modes);
+	for (guint i = 0; i < rows->len; i++)
+		g_free(g_array_index(rows, struct csv_row, i).addr);
+	g_array_unref(rows);
 	admin_finish(cli, txn, &ms);
 }
 
