@@ -79,11 +79,11 @@ struct client_rate {
 	long count;
 };
 
-/* membermail.c: one more of WHO's within LIMIT per WINDOW seconds from
+/* membermail.c: N more of WHO's within LIMIT per WINDOW seconds from
  * the window's start, counted in COUNTS (who -> struct client_rate)?
  * Counted only when true.  In the loop only. */
 bool rate_window_take(GHashTable *counts, const char *who, long limit,
-    int64_t window, int64_t now);
+    int64_t window, int64_t now, long n);
 
 /* One member command of a message, and what came of it. */
 struct member_job {

@@ -152,7 +152,7 @@ posting_decide(struct session *s, const GByteArray *data, char *reason,
 
 bool
 rate_window_take(GHashTable *counts, const char *who, long limit,
-    int64_t window, int64_t now)
+    int64_t window, int64_t now, long n)
 {
 	struct client_rate *cr = g_hash_table_lookup(counts, who);
 
@@ -164,9 +164,9 @@ rate_window_take(GHashTable *counts, const char *who, long limit,
 		cr->start = now;
 		cr->count = 0;
 	}
-	if (cr->count >= limit)
+	if (cr->count + n > limit)
 		return false;
-	cr->count++;
+	cr->count += n;
 	return true;
 }
 
@@ -200,7 +200,7 @@ member_requests_for(struct session *s, const GByteArray *data,
 		return 0;
 	if (!rate_window_take(s->srv->member_clients, s->client,
 	    s->srv->conf->limits.member_requests_per_client, CLIENT_WINDOW,
-	    kring_now())) {
+	    kring_now(), 1)) {
 		snprintf(reason, rlen, "4.7.1 too many member requests from "
 		    "[%s]; try again later", s->client);
 		return -1;

@@ -97,7 +97,7 @@ relays_check(struct session *s, MDB_txn *txn, const char *from,
 		if (!author_active(&srv->store, txn, srv->conf, c, rj->author,
 		    addr)) {
 			snprintf(reason, rlen, "5.1.1 the member you wrote to "
-			    "is no longer a member of %s", c->address);
+			    "is not, or no longer, a member of %s", c->address);
 			return -1;
 		}
 		g_strlcpy(rj->sender, from, sizeof rj->sender);
@@ -130,12 +130,14 @@ relays_for(struct session *s, const GByteArray *data, struct commit_job *job,
 	from = msg_author_address(raw, data->len);
 	if (from[0] == '\0') {
 		g_free(from);
-		from = g_strdup(s->from.addr);
+		from = g_ascii_strdown(s->from.addr, -1);
 	}
 	rc = relays_check(s, txn, from, reason, rlen);
 	mdb_txn_abort(txn);
+	/* Each copy counts: one mail to five relay addresses is five. */
 	if (rc == 0 && !rate_window_take(s->srv->relay_senders, from,
-	    s->srv->conf->limits.relays_per_sender, DAY, kring_now())) {
+	    s->srv->conf->limits.relays_per_sender, DAY, kring_now(),
+	    s->relays->len)) {
 		snprintf(reason, rlen, "4.7.1 <%s>: too many private replies "
 		    "today; try again tomorrow", from);
 		rc = -1;

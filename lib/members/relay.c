@@ -75,7 +75,7 @@ relay_parse(const unsigned char *key, const char *community,
 	char digits[21], *mac;
 
 	*member = 0;
-	if (dash == NULL || dash == detail ||
+	if (dash == NULL || dash == detail || detail[0] == '0' ||
 	    (size_t)(dash - detail) >= sizeof digits ||
 	    strlen(dash + 1) != RELAY_MAC_LEN)
 		return RELAY_MALFORMED;
@@ -111,7 +111,7 @@ relay_from(const struct community_conf *c, const char *name, const char *addr)
 	const char *cname = c->description[0] ? c->description : c->name;
 	char *phrase = name != NULL && name[0] != '\0' ?
 	    g_strdup_printf("%s via %s", name, cname) :
-	    g_strdup_printf("A member of %s", cname);
+	    g_strdup_printf("A member via %s", cname);
 	InternetAddress *ia = internet_address_mailbox_new(phrase, addr);
 	char *out = internet_address_to_string(ia, NULL, TRUE);
 
