@@ -72,4 +72,18 @@ test_expect_success 'a user that does not exist: exit 67 (EX_NOUSER)' '
 	test $status = 67 && grep "no-such-user-kring" err
 '
 
+test_expect_success 'a port in use: exit 69 (EX_UNAVAILABLE), the reason in words' '
+	kringd_config &&
+	"$PYTHON" -c "import socket, sys, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(1)
+print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(30)" >port &
+	holder=$! &&
+	i=0; until [ -s port ]; do i=$((i + 1)); [ $i -le 200 ] || return 1; sleep 0.05; done &&
+	port=$(cat port) &&
+	status=0; kringd -f -c kring.conf -l 127.0.0.1:$port 2>err || status=$?
+	kill $holder; wait $holder 2>/dev/null;
+	test $status = 69 &&
+	grep -x "kringd: listen 127.0.0.1:$port: Address already in use" err
+'
+
 test_done

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -66,12 +67,13 @@ void
 log_warn(const char *fmt, ...)
 {
 	va_list ap;
-	char errbuf[256];
-	int saved = errno;
+	/* g_strerror: thread-safe, and the same whichever strerror_r
+	 * (XSI or GNU) the headers declare; GNU's returns its text rather
+	 * than filling a buffer. */
+	const char *reason = g_strerror(errno);
 
-	strerror_r(saved, errbuf, sizeof errbuf);
 	va_start(ap, fmt);
-	log_vemit(LOG_WARNING, fmt, ap, errbuf);
+	log_vemit(LOG_WARNING, fmt, ap, reason);
 	va_end(ap);
 }
 
