@@ -182,6 +182,42 @@ test_expect_success 'kringd (not -n) on a bad file: 78, never ready' '
 	! grep "ready" err
 '
 
+test_expect_success 'an error on any line of the shipped file is reported at that line' '
+	shipped="$TEST_DIR/../conf/kring.conf" &&
+	n=$(wc -l <"$shipped") && test "$n" -gt 100 &&
+	i=0 && wrong=0 &&
+	while [ $i -le "$n" ]; do
+		{ head -n $i "$shipped"; echo "nosuchoption = 1"; tail -n +$((i + 1)) "$shipped"; } >at.conf &&
+		status=0 && kringd -n -c at.conf 2>err || status=$?
+		if [ $status != 78 ] || ! grep -q "^kringd: at.conf:$((i + 1)): no such option .nosuchoption.$" err; then
+			echo "after line $i: exit $status, $(cat err)"; wrong=$((wrong + 1))
+		fi
+		i=$((i + 1))
+	done &&
+	test $wrong = 0
+'
+
+test_expect_success 'a bad value in the shipped file: the line of that option' '
+	shipped="$TEST_DIR/../conf/kring.conf" &&
+	sed "s/^map_size_mb = .*/map_size_mb = x/" "$shipped" >value.conf &&
+	check_bad value.conf "^map_size_mb = x" &&
+	grep -q "invalid integer value for option .map_size_mb." err
+'
+
+test_expect_success 'comments of each kind, and # and // inside quotes, count as they should' '
+	printf "# one\n// two\n/* three\n   four */\nhostname = \"a#b//c\" # five\nstore = \"st/*x*/\"\ncommunity \"k\" {\n\taddress = \"k@example.org\"\n\tdescription = \"Kring #1 // the first\"\n}\nbogus = 2\n" >kinds.conf &&
+	check_bad kinds.conf "^bogus" && grep -q "kinds.conf:11: no such option .bogus." err &&
+	sed "/^bogus/d" kinds.conf >kinds-ok.conf &&
+	kringd -n -c kinds-ok.conf
+'
+
+test_expect_success 'a block left open: 78 and the line it opens on' '
+	printf "hostname = \"h\"\ncommunity \"a\" {\n\taddress = \"a@example.org\"\n" >open.conf &&
+	check_bad open.conf "^community" && grep -q "a block opened here is not closed" err &&
+	printf "community \"a\" {\n\taddress = \"a@example.org\"\n\tstaff \"s@example.org\" {\n\t\troles = { \"owner\" }\n}\n" >open2.conf &&
+	check_bad open2.conf "^community" && grep -q "open2.conf:1: a block opened here is not closed" err
+'
+
 test_expect_success 'a bad -l on the command line: 78' '
 	status=0 &&
 	kringd -n -c kring.conf -l nowhere 2>err || status=$?

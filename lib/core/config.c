@@ -103,6 +103,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_END()
 };
 
+#define CONFIG_FILE_MAX (1 << 20)	/* bytes of a config file */
+
 /* Where libconfuse reports errors: into the caller's buffer, once.  The
  * file name is kept here because sections do not carry it. */
 static char *err_buf;
@@ -688,6 +690,98 @@ config_defaults(struct kring_config *conf)
 	cfg_free(cfg);
 }
 
+/*
+ * TEXT with its comments (# and // to the end of the line, and block
+ * comments) made spaces, the line ends kept, and what is in quotes left
+ * alone.  Debian's libconfuse 3.3 counts a comment line more than once,
+ * so that errors named the wrong line; without comments its count is
+ * right.  Returns the line of the first block left open at the end
+ * ('{' without its '}'), which libconfuse takes without a word, or 0.
+ */
+static int
+blank_comments(char *text)
+{
+	enum { CODE, DQUOTE, SQUOTE, LINE, BLOCK } state = CODE;
+	int line = 1, depth = 0, open_line = 0;
+
+	for (char *p = text; *p != '\0'; p++) {
+		if (*p == '\n')
+			line++;
+		switch (state) {
+		case CODE:
+			if (*p == '{' && depth++ == 0)
+				open_line = line;
+			else if (*p == '}' && depth > 0)
+				depth--;
+			else if (*p == '"' || *p == '\'') {
+				state = *p == '"' ? DQUOTE : SQUOTE;
+			} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+				state = LINE;
+				*p = ' ';
+			} else if (p[0] == '/' && p[1] == '*') {
+				state = BLOCK;
+				*p++ = ' ';
+				*p = ' ';
+			}
+			break;
+		case DQUOTE:
+		case SQUOTE:
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			else if (*p == (state == DQUOTE ? '"' : '\''))
+				state = CODE;
+			break;
+		case LINE:
+			if (*p == '\n')
+				state = CODE;
+			else
+				*p = ' ';
+			break;
+		case BLOCK:
+			if (p[0] == '*' && p[1] == '/') {
+				*p++ = ' ';
+				*p = ' ';
+				state = CODE;
+			} else if (*p != '\n')
+				*p = ' ';
+			break;
+		}
+	}
+	return depth > 0 ? open_line : 0;
+}
+
+/* Parse the file PATH into CFG, its comments blanked (blank_comments). */
+static int
+parse_file(cfg_t *cfg, const char *path, char *err, size_t errlen)
+{
+	GError *gerr = NULL;
+	char *text;
+	gsize len;
+	int rc, open_line;
+
+	if (!g_file_get_contents(path, &text, &len, &gerr)) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    gerr->message);
+		g_error_free(gerr);
+		return CFG_FILE_ERROR;
+	}
+	if (len > CONFIG_FILE_MAX || strlen(text) != len) {
+		snprintf(err, errlen, "%s: %s", path, len > CONFIG_FILE_MAX ?
+		    "larger than 1 MiB" : "a NUL byte in the file");
+		g_free(text);
+		return CFG_FILE_ERROR;
+	}
+	open_line = blank_comments(text);
+	rc = cfg_parse_buf(cfg, text);
+	g_free(text);
+	if (rc == CFG_SUCCESS && open_line > 0) {
+		snprintf(err, errlen, "%s:%d: a block opened here is not "
+		    "closed ('}' missing)", path, open_line);
+		rc = CFG_PARSE_ERROR;
+	}
+	return rc;
+}
+
 int
 config_load(const char *path, struct kring_config *conf, char *err,
     size_t errlen)
@@ -705,11 +799,10 @@ config_load(const char *path, struct kring_config *conf, char *err,
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto out;
 	}
-	switch (cfg_parse(cfg, path)) {
+	switch (parse_file(cfg, path, err, errlen)) {
 	case CFG_SUCCESS:
 		break;
 	case CFG_FILE_ERROR:
-		snprintf(err, errlen, "%s: cannot read: %m", path);
 		goto out;
 	default:
 		if (err[0] == '\0')
