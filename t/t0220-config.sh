@@ -218,6 +218,18 @@ test_expect_success 'a block left open: 78 and the line it opens on' '
 	check_bad open2.conf "^community" && grep -q "open2.conf:1: a block opened here is not closed" err
 '
 
+test_expect_success 'the tools read KRING_CONFIG also when given a store' '
+	printf "store = \"elsewhere\"\ncommunity \"leden\" { address = \"leden@bank.example\" }\n" >env.conf &&
+	printf "From x@y Mon Dec  7 10:00:00 2026\nFrom: a@example.net\nSubject: hi\nMessage-ID: <env1@example.net>\n\nhello\n" >one.mbox &&
+	KRING_CONFIG=env.conf kring import -s envstore one.mbox >out &&
+	grep -x "leden: 1 imported, 0 already there, 0 skipped" out &&
+	KRING_CONFIG=env.conf KRING_STORE=envstore kring stats >out &&
+	grep -x "leden: 1 messages, 1 threads, 1 senders" out &&
+	test ! -e elsewhere &&
+	KRING_CONFIG=bad-missing.conf kring stats -s envstore 2>err; test $? = 78 &&
+	grep -q "bad-missing.conf" err
+'
+
 test_expect_success 'a bad -l on the command line: 78' '
 	status=0 &&
 	kringd -n -c kring.conf -l nowhere 2>err || status=$?

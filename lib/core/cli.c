@@ -54,8 +54,10 @@ cli_open_store(struct cli *cli, bool write)
 
 	if (dir == NULL)
 		dir = getenv("KRING_STORE");
-	/* Given a store, a tool needs no config unless one is named. */
+	/* Given a store, a tool needs no config unless one is named (-c
+	 * or KRING_CONFIG). */
 	if (dir == NULL || *dir == '\0' || cli->config_path != NULL ||
+	    (getenv("KRING_CONFIG") != NULL && *getenv("KRING_CONFIG") != '\0') ||
 	    cli->need_config)
 		cli_load_config(cli);
 	else
