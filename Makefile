@@ -61,6 +61,11 @@ $(O)/%.o: %.c
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
+# The objects of tools, helpers and fuzzers are made through pattern
+# rules, so make would delete them as intermediates and rebuild them on
+# the next run (make run right after make test rebuilt 27).  Keep them.
+.SECONDARY:
+
 $(LIBKRING): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
