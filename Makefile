@@ -9,6 +9,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/kring
 SYSCONFDIR ?= $(PREFIX)/etc/kring
 DATADIR   ?= $(PREFIX)/share/kring
 MANPREFIX ?= $(PREFIX)/share/man
+STATEDIR  ?= /var/lib/kring
 DESTDIR   ?=
 
 CC        ?= cc
@@ -117,7 +118,13 @@ install: all
 	for t in $(filter-out $(O)/bin/kring,$(TOOLS)); do \
 		install -m 755 $$t $(DESTDIR)$(LIBEXECDIR)/; done
 	install -d $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(DATADIR)/templates
-	install -m 644 conf/kring.conf $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
+	@# The shipped config with the store in STATEDIR; kring.conf itself
+	@# only when there is none (an admin's file is never overwritten).
+	sed 's|^store = "var/kring"|store = "$(STATEDIR)"|' conf/kring.conf \
+		>$(O)/kring.conf.installed
+	install -m 644 $(O)/kring.conf.installed $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kring.conf ] || \
+		install -m 644 $(O)/kring.conf.installed $(DESTDIR)$(SYSCONFDIR)/kring.conf
 	if [ -d templates ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
 	install -d $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8
 	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1/

@@ -72,6 +72,23 @@ test_expect_success 'a user that does not exist: exit 67 (EX_NOUSER)' '
 	test $status = 67 && grep "no-such-user-kring" err
 '
 
+test_expect_success 'make install DESTDIR=: a config with an absolute store, never overwritten; it checks OK' '
+	top=$(cd "$TEST_DIR/.." && pwd) &&
+	make -s -C "$top" install DESTDIR="$TRASH/root" PREFIX=/usr SYSCONFDIR=/etc/kring \
+		STATEDIR=/var/lib/kring >install.out 2>&1 &&
+	etc="$TRASH/root/etc/kring" &&
+	test -x "$TRASH/root/usr/sbin/kringd" && test -x "$TRASH/root/usr/bin/kring" &&
+	test -x "$TRASH/root/usr/libexec/kring/kring-digest" &&
+	test -s "$TRASH/root/usr/share/kring/templates/en/digest.txt" &&
+	test -s "$TRASH/root/usr/share/man/man1/kring.1" &&
+	grep -x "store = \"/var/lib/kring\"" "$etc/kring.conf" &&
+	cmp "$etc/kring.conf" "$etc/kring.conf.sample" &&
+	kringd -n -c "$etc/kring.conf" &&
+	echo "# the admin was here" >>"$etc/kring.conf" &&
+	make -s -C "$top" install DESTDIR="$TRASH/root" PREFIX=/usr SYSCONFDIR=/etc/kring >>install.out 2>&1 &&
+	test "$(tail -1 "$etc/kring.conf")" = "# the admin was here"
+'
+
 test_expect_success 'a port in use: exit 69 (EX_UNAVAILABLE), the reason in words' '
 	kringd_config &&
 	"$PYTHON" -c "import socket, sys, time
