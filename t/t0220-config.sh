@@ -230,6 +230,20 @@ test_expect_success 'the tools read KRING_CONFIG also when given a store' '
 	grep -q "bad-missing.conf" err
 '
 
+test_expect_success 'an unknown staff role: 78 at the line of the role, also in a list over lines' '
+	printf "community \"a\" {\n\taddress = \"a@example.org\"\n\tstaff \"s@example.org\" {\n\t\troles = { \"boss\" }\n\t}\n}\n" >role.conf &&
+	check_bad role.conf "boss" && grep -q "staff role \"boss\" is not manager, owner or moderator" err &&
+	printf "community \"a\" {\n\taddress = \"a@example.org\"\n\tstaff \"s@example.org\" {\n\t\troles = {\n\t\t\t\"owner\",\n\t\t\t\"chief\" }\n\t}\n}\n" >role2.conf &&
+	check_bad role2.conf "chief"
+'
+
+test_expect_success 'a wrong type and a duplicate community: 78 at their lines' '
+	printf "# a comment\nhostname = \"h\"\nstore = { \"a\" }\n" >type.conf &&
+	check_bad type.conf "^store" &&
+	printf "community \"a\" {\n\taddress = \"a@example.org\"\n}\n\ncommunity \"a\" { # again\n\taddress = \"b@example.org\"\n}\n" >twice.conf &&
+	check_bad twice.conf "# again" && grep -q "duplicate" err
+'
+
 test_expect_success 'a bad -l on the command line: 78' '
 	status=0 &&
 	kringd -n -c kring.conf -l nowhere 2>err || status=$?

@@ -264,6 +264,35 @@ validate_web_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	unsigned bit;
+} role_names[] = {
+	{ "manager", ROLE_MANAGER }, { "owner", ROLE_OWNER },
+	{ "moderator", ROLE_MODERATOR },
+};
+
+/* Each staff role must be one of role_names; checked as it is parsed,
+ * so the error has the line of the roles, not of the section's end. */
+static int
+validate_roles(cfg_t *cfg, cfg_opt_t *opt)
+{
+	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
+		const char *r = cfg_opt_getnstr(opt, i);
+		size_t j = 0;
+
+		while (j < G_N_ELEMENTS(role_names) &&
+		    strcmp(role_names[j].name, r) != 0)
+			j++;
+		if (j == G_N_ELEMENTS(role_names)) {
+			cfg_error(cfg, "staff role \"%s\" is not manager, "
+			    "owner or moderator", r);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static cfg_t *
 config_parser_new(void)
 {
@@ -279,6 +308,7 @@ config_parser_new(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++)
 		cfg_set_validate_func(cfg, word_options[i].name, validate_word);
 	cfg_set_validate_func(cfg, "web_listen", validate_web_listen);
+	cfg_set_validate_func(cfg, "community|staff|roles", validate_roles);
 	return cfg;
 }
 
@@ -328,13 +358,6 @@ listen_spec_parse(const char *text, struct listen_spec *spec)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} role_names[] = {
-	{ "manager", ROLE_MANAGER }, { "owner", ROLE_OWNER },
-	{ "moderator", ROLE_MODERATOR },
-};
 
 /* The roles of staff section SEC as bits; -1 with ERR for an unknown one. */
 static int
