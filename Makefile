@@ -10,10 +10,11 @@ SYSCONFDIR ?= $(PREFIX)/etc/kring
 DATADIR   ?= $(PREFIX)/share/kring
 MANPREFIX ?= $(PREFIX)/share/man
 STATEDIR  ?= /var/lib/kring
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark libmicrohttpd
+PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark libmicrohttpd libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 
@@ -121,11 +122,16 @@ install: all
 	@# The shipped config with the store in STATEDIR; kring.conf itself
 	@# only when there is none (an admin's file is never overwritten).
 	sed 's|^store = "var/kring"|store = "$(STATEDIR)"|' conf/kring.conf \
-		>$(O)/kring.conf.installed
-	install -m 644 $(O)/kring.conf.installed $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
-	[ -e $(DESTDIR)$(SYSCONFDIR)/kring.conf ] || \
-		install -m 644 $(O)/kring.conf.installed $(DESTDIR)$(SYSCONFDIR)/kring.conf
+		>$(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
+	chmod 644 $(DESTDIR)$(SYSCONFDIR)/kring.conf.sample
+	[ -e $(DESTDIR)$(SYSCONFDIR)/kring.conf ] || install -m 644 \
+		$(DESTDIR)$(SYSCONFDIR)/kring.conf.sample $(DESTDIR)$(SYSCONFDIR)/kring.conf
 	if [ -d templates ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
+	install -d $(DESTDIR)$(UNITDIR)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e 's|@STATEDIR@|$(STATEDIR)|g' conf/systemd/kringd.service.in \
+		>$(DESTDIR)$(UNITDIR)/kringd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kringd.service
 	install -d $(DESTDIR)$(MANPREFIX)/man1 $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(MANPREFIX)/man8
 	install -m 644 man/*.1 $(DESTDIR)$(MANPREFIX)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANPREFIX)/man5/

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <systemd/sd-daemon.h>
 
 #include "daemon.h"
 #include "kring/log.h"
@@ -190,6 +191,16 @@ server_conf_release(struct kring_config *conf)
 		g_atomic_rc_box_release_full(conf, config_clear);
 }
 
+/* Tell systemd STATE (Type=notify); nothing without NOTIFY_SOCKET. */
+static void
+notify_systemd(const char *state)
+{
+	int rc = sd_notify(0, state);
+
+	if (rc < 0)
+		log_warnx("sd_notify: %s", g_strerror(-rc));
+}
+
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -198,10 +209,13 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	struct kring_config *old;
 	char errbuf[1024];
 
+	notify_systemd("RELOADING=1");
 	if (load_config(opts, fresh, errbuf, sizeof errbuf) != 0) {
 		log_warnx("reload failed, keeping the old configuration: %s",
 		    errbuf);
 		g_atomic_rc_box_release(fresh);
+		notify_systemd("READY=1\nSTATUS=reload failed: the old "
+		    "configuration stays");
 		return;
 	}
 	if (strcmp(fresh->store, srv->conf->store) != 0 ||
@@ -218,6 +232,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	g_mutex_unlock(&srv->conf_lock);
 	server_conf_release(old);
 	log_info("configuration reloaded from %s", srv->conf->path);
+	notify_systemd("READY=1\nSTATUS=configuration reloaded");
 }
 
 static void
@@ -241,6 +256,7 @@ on_sigterm(evutil_socket_t sig, short what, void *arg)
 	log_info("signal %d: stopping; %u session(s) in flight", (int)sig,
 	    g_hash_table_size(srv->sessions));
 	srv->stopping = true;
+	notify_systemd("STOPPING=1");
 	listeners_close(srv);
 	sessions_shutdown(srv);
 	if (g_hash_table_size(srv->sessions) == 0) {
@@ -333,6 +349,8 @@ server_run(struct server *srv, const struct options *o)
 		errx(EX_OSERR, "cannot set up signal handling");
 	log_info("ready: store %s, %zu communit%s", srv->conf->store,
 	    srv->conf->ncommunities, srv->conf->ncommunities == 1 ? "y" : "ies");
+	/* systemd's Type=notify (a no-op without NOTIFY_SOCKET). */
+	notify_systemd("READY=1\nSTATUS=taking mail");
 	if (event_base_dispatch(srv->base) < 0)
 		log_warnx("event loop failed");
 	web_stop(srv->web);
