@@ -7,6 +7,7 @@
 #   postfix_send FROM TO [SUBJECT [SWAKS-ARG...]]
 #   ... or kringd -r 127.0.0.1:$POSTFIX_PORT ...
 #   postfix_flush                 # deliver what is queued, now
+#   postfix_restart               # stop and start again, same port
 #   postfix_can_delay && ...      # delay warnings (Action: delayed) come
 #   postfix_stop                  # master and all its children gone
 #
@@ -34,6 +35,10 @@
 #                          warning (Action: delayed, Status: 4.4.1) goes
 #                          to the sender within a few seconds
 #   anything else          error: 5.4.4 (never the Internet)
+#
+# With POSTFIX_LMTP_PORT set before postfix_start, example.org (the
+# community domain) goes over LMTP to 127.0.0.1:POSTFIX_LMTP_PORT
+# instead, as conf/postfix/ wires Postfix to kringd.
 #
 # The error(8) bounces go out at once.  The delay warning is fast because
 # delay_warning_time = 1s (Postfix counts whole seconds): if the first
@@ -161,8 +166,11 @@ EOF_MAIN
 		-e 's/\$maximal_queue_lifetime_days day(s)/$maximal_queue_lifetime_minutes minute(s)/' \
 		>"$POSTFIX_CONF/bounce.cf" &&
 	grep -q 'delay_warning_time_seconds second' "$POSTFIX_CONF/bounce.cf" &&
+	postfix_org_="smtp:[127.0.0.1]:$1"
+	[ -z "${POSTFIX_LMTP_PORT:-}" ] ||
+		postfix_org_="lmtp:[127.0.0.1]:$POSTFIX_LMTP_PORT"
 	cat >"$POSTFIX_CONF/transport" <<EOF_TRANSPORT
-example.org smtp:[127.0.0.1]:$1
+example.org $postfix_org_
 example.net smtp:[127.0.0.1]:$1
 example.com smtp:[127.0.0.1]:$1
 hard.example error:5.1.1 <user unknown>: no such user here
@@ -187,6 +195,7 @@ flush     unix  n       -       n       1000?   0       flush
 proxymap  unix  -       -       n       -       -       proxymap
 smtp      unix  -       -       n       -       -       smtp
 relay     unix  -       -       n       -       -       smtp
+lmtp      unix  -       -       n       -       -       lmtp
 showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
@@ -225,6 +234,11 @@ postfix_start() {
 		tail -40 "$POSTFIX_LOG" >&2
 		return 1
 	done
+	postfix_wait_smtpd
+}
+
+# postfix_wait_smtpd: poll (20 s at most) until the smtpd answers.
+postfix_wait_smtpd() {
 	postfix_i_=0
 	until swaks --server 127.0.0.1:"$POSTFIX_PORT" --quit-after EHLO \
 		--silent 2 >/dev/null 2>&1; do
@@ -236,6 +250,15 @@ postfix_start() {
 		fi
 		sleep 0.1
 	done
+}
+
+# postfix_restart: stop it (all its processes gone) and start it again
+# on the same port, with the same queue.
+postfix_restart() {
+	postfix_stop &&
+	postfix_cmd start >"$POSTFIX_DIR/start.out" 2>&1 ||
+		{ cat "$POSTFIX_DIR/start.out" >&2; return 1; }
+	postfix_wait_smtpd
 }
 
 # postfix_send FROM TO [SUBJECT [SWAKS-ARG...]]: one message into the
