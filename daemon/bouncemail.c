@@ -46,9 +46,12 @@ bounces_log(const struct commit_job *job)
 	for (guint i = 0; i < job->bounces->len; i++) {
 		const struct bounce_job *bj = &g_array_index(job->bounces,
 		    struct bounce_job, i);
+		const struct community_conf *c = config_community(job->conf,
+		    bj->community);
 
-		log_info("%s: bounce to %s+bounce-%s community=%s: %s",
-		    job->queue_id, bj->community, bj->detail, bj->community,
-		    bj->outcome);
+		/* The return path as it was: the local part, not the name. */
+		log_info("%s: bounce to %s+bounce-%s@%s community=%s: %s",
+		    job->queue_id, c ? c->local : bj->community, bj->detail,
+		    c ? c->domain : "?", bj->community, bj->outcome);
 	}
 }

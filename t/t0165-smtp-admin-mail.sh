@@ -68,7 +68,8 @@ test_expect_success 'a bounce to a return path is stored apart, not as a post' '
 		--to LEDEN+Bounce-7@bank.example --data @bounce.eml --silent 1 &&
 	test "$(stored_count .bounces)" = 1 &&
 	test "$(stored_count kring)" = 0 &&
-	test "$(stored_count bank)" = 0
+	test "$(stored_count bank)" = 0 &&
+	grep -q ": bounce to leden+bounce-7@bank.example community=bank: " kringd.log
 '
 
 test_expect_success 'a post is a post; a look-alike of a return path is a member command, not a bounce' '
