@@ -104,6 +104,15 @@ test_expect_success 'Bcc recipients get it, without the Bcc field' '
 	! grep -i "^Bcc:" "$m"
 '
 
+test_expect_success 'with -t as well: the Bcc field never goes out' '
+	printf "From: staff@example.org\nTo: a@example.net\nBcc: hidden@example.net\nSubject: bcc -t\n\nx\n" |
+		ksend -t b@example.net &&
+	sink_wait_count 43 &&
+	m=$(sink_messages | tail -1) &&
+	test "$(sink_envelope "$m" | grep "^RCPT TO:")" = "RCPT TO:<b@example.net>" &&
+	! grep -i "^Bcc:\|hidden@" "$m"
+'
+
 test_expect_success 'stop kringd and the sink' '
 	kringd_stop && sink_stop
 '

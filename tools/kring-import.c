@@ -187,7 +187,9 @@ import_dir(struct import *im, const char *path)
 		char *full = g_build_filename(path, names->pdata[i], NULL);
 		struct stat sb;
 
-		if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode))
+		if (lstat(full, &sb) != 0)
+			warn("%s", full);	/* gone since the listing */
+		else if (S_ISDIR(sb.st_mode))
 			import_dir(im, full);
 		else if (S_ISREG(sb.st_mode))
 			import_file(im, full);

@@ -324,8 +324,8 @@ apply_setting(const char *arg, struct member *m, char *err, size_t errlen)
 		ok = true;
 	}
 	if (!ok)
-		snprintf(err, errlen, "%s: not a setting (thanks, own_posts: "
-		    "yes|no; mode: each|digest|nomail; role: member|moderator|"
+		snprintf(err, errlen, "%s: not a setting (thanks, own_posts, "
+		    "weekly_digest, address_public: yes|no; mode: each|digest|nomail; role: member|moderator|"
 		    "owner; name: 1 to %d bytes; lang: en|nl)", arg,
 		    MEMBER_NAME_MAX);
 	g_free(name);

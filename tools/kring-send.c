@@ -116,8 +116,9 @@ send_one(struct send *sd, GByteArray *msg)
 		header_rcpts(raw, msg->len, "To", rcpts);
 		header_rcpts(raw, msg->len, "Cc", rcpts);
 		header_rcpts(raw, msg->len, "Bcc", rcpts);
-		strip_bcc(msg);
 	}
+	/* Never sent on, whoever the recipients are: Bcc is blind. */
+	strip_bcc(msg);
 	if (rcpts->len == 0)
 		errx(EX_DATAERR, "message %lu: no recipients (no -t, no To, "
 		    "Cc or Bcc); nothing queued", sd->queued + 1);

@@ -20,7 +20,8 @@ usage(FILE *out, int status)
 	fprintf(out, "usage: kring token [-s DIR] [-c FILE] [--community C] "
 	    "--for ADDR [--days N] ACTION\n\n"
 	    "Print the address staff member ADDR writes to for ACTION (topic,\n"
-	    "summary-ID or outcome-ID-STATUS) without DKIM or SPF: a token\n"
+	    "announce, summary-ID or outcome-ID-STATUS) without DKIM or SPF: a\n"
+	    "token\n"
 	    "signed with the store's secret, valid for N days (default 30).\n");
 	exit(status);
 }
@@ -66,7 +67,8 @@ main(int argc, char **argv)
 		errx(EX_DATAERR, "%s is not staff of %s", who, c->name);
 	probe = g_strdup_printf("%s+%s@%s", c->local, argv[optind], c->domain);
 	if (staff_action_parse(probe, c->name, &a) != 0 || a.token[0] != '\0')
-		errx(EX_USAGE, "%s: not topic, summary-ID or outcome-ID-STATUS",
+		errx(EX_USAGE, "%s: not topic, announce, summary-ID or "
+		    "outcome-ID-STATUS",
 		    argv[optind]);
 	if (staff_key_load(cli.st.path, false, key, errbuf, sizeof errbuf) != 0)
 		errx(EX_NOINPUT, "%s (kringd makes it on its first start)",
