@@ -40,8 +40,12 @@ test_expect_success 'staffauth: hostile sub-addresses and Authentication-Results
 	printf "+.\n" >bare &&
 	printf "kring+topic@x\nAuthentication-Results" >cut-at-name &&
 	printf "%0600d+topic.%0300d@x\n" 0 0 >long &&
+	# A finding of fuzz-staffauth under UBSan: an expiry day so far out
+	# that day * 86400 overflowed (lib/staff/staffauth.c).
+	echo "K3RvcGljLitEREQ2NjY2NjY2NkRERC5A0dTRi5CPnGMucisuQHktQA==" |
+		base64 -d >far-expiry &&
 	fuzz-staffauth pass-dkim odd-spf empty-values tld-only bare \
-		cut-at-name long &&
+		cut-at-name long far-expiry &&
 	run_over staffauth "$TEST_DIR/data"
 '
 

@@ -18,6 +18,11 @@ void time_iso(int64_t t, char *buf, size_t len);
  * Returns 0 and sets *T, or -1. */
 int time_parse(const char *text, int64_t *t);
 
+/* The start of day number DAY (days since 1970) in Unix seconds; a day
+ * too far for int64_t gives INT64_MAX (never an overflow: a token's
+ * expiry is a number its sender chooses). */
+int64_t day_start(uint64_t day);
+
 /* strtol with every check: whole string, range.  Returns 0 or -1. */
 int parse_long(const char *text, long min, long max, long *out);
 

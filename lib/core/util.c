@@ -115,3 +115,10 @@ program_dir(void)
 	exe[len] = '\0';
 	return g_path_get_dirname(exe);
 }
+
+int64_t
+day_start(uint64_t day)
+{
+	return day > (uint64_t)(INT64_MAX / 86400) ? INT64_MAX :
+	    (int64_t)day * 86400;
+}

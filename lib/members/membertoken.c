@@ -8,6 +8,7 @@
 
 #include "kring/membertoken.h"
 #include "kring/staffauth.h"
+#include "kring/util.h"
 
 #define MAC_HEX 16		/* hex digits of the HMAC kept: 64 bits */
 #define EXPIRY_HEX_MAX 8	/* days: far past any real date */
@@ -91,7 +92,7 @@ member_token_check(const unsigned char *key, const char *token,
 		st = MTOKEN_FORGED;
 	else if (want != 0 && lower[0] != (char)want)
 		st = MTOKEN_OTHER_ACTION;
-	else if ((int64_t)day * 86400 < now)
+	else if (day_start(day) < now)
 		st = MTOKEN_EXPIRED;
 	else
 		st = MTOKEN_OK;

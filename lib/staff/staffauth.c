@@ -11,6 +11,7 @@
 
 #include "kring/msginfo.h"
 #include "kring/staffauth.h"
+#include "kring/util.h"
 
 #define MAC_HEX 16		/* hex digits of the HMAC kept: 64 bits */
 
@@ -251,7 +252,7 @@ staff_token_valid(const unsigned char *key, const char *from,
 	expiry = g_strndup(token, (gsize)(dot - token));
 	day = g_ascii_strtoull(expiry, &end, 16);
 	mac = token_mac(key, from, community, action, expiry);
-	ok = *end == '\0' && (int64_t)day * 86400 >= now;
+	ok = *end == '\0' && day_start(day) >= now;
 	for (size_t i = 0; i < MAC_HEX; i++)
 		diff |= (unsigned char)(mac[i] ^ g_ascii_tolower(dot[1 + i]));
 	ok = ok && diff == 0;
