@@ -56,6 +56,12 @@ test_expect_success 'start kringd; its secret is made, mode 0600' '
 	test "$(stat -c %s store/hmac.key)" = 32
 '
 
+test_expect_success 'kring token works before the community has any mail, for announce too' '
+	addr=$(kring token -c kring.conf --for bob@bank.example topic) &&
+	echo "$addr" | grep -q "^kring+topic\.[0-9a-f]*\.[0-9a-f]*@example.org$" &&
+	kring token -c kring.conf --for anna@bank.example announce | grep -q "^kring+announce\."
+'
+
 test_expect_success 'a topic without any proof: refused with the reason, nothing stored' '
 	! mail bob@bank.example kring+topic@example.org "Savings goals" "What do you think?" &&
 	data_reply | grep "^550 5.7.1 not authenticated" &&

@@ -60,9 +60,14 @@ main(int argc, char **argv)
 		usage(stderr, EX_USAGE);
 	cli_open_store(&cli, false);
 	txn = cli_begin(&cli, false);
-	cli_community(&cli, txn, name, sizeof name);
-	if ((c = config_community(&cli.conf, name)) == NULL)
-		errx(EX_CONFIG, "no community \"%s\" in the config", name);
+	/* A token needs only the config and the secret: a community with
+	 * no mail stored yet has tokens too. */
+	if ((c = config_community(&cli.conf, cli.community)) == NULL) {
+		cli_community(&cli, txn, name, sizeof name);
+		if ((c = config_community(&cli.conf, name)) == NULL)
+			errx(EX_CONFIG, "no community \"%s\" in the config",
+			    name);
+	}
 	if (config_staff(c, who) == NULL)
 		errx(EX_DATAERR, "%s is not staff of %s", who, c->name);
 	probe = g_strdup_printf("%s+%s@%s", c->local, argv[optind], c->domain);
