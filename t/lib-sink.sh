@@ -146,3 +146,55 @@ sink_chat() {
 	cat chat.out
 	return $sink_rc_
 }
+
+# sink_settle: poll (10 s at most) until kringd's outbox is empty and no
+# fan-out waits (store ./store): every mail that anything so far caused
+# has then reached the sink.  An answer or a private copy enters the
+# outbox in the transaction that takes the mail (before the 250); a
+# post's fan-out job too, the copies it makes soon after.
+sink_settle() {
+	sink_settle_i_=0
+	while [ -n "$(kring outbox -s store)" ] ||
+	      ! mdb_stat -s fanout store | grep -qx "  Entries: 0"; do
+		sink_settle_i_=$((sink_settle_i_ + 1))
+		if [ $sink_settle_i_ -gt 200 ]; then
+			echo "FAIL: outbox or fan-out not empty after 10 s:"
+			kring outbox -s store
+			mdb_stat -s fanout store
+			tail -5 kringd.log
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+SEEN=0
+# sink_collect N: exactly N mails came since the last sink_collect (NEW:
+# their .eml files, in order): polled for with sink_wait_count, then
+# counted again once all has settled (sink_settle), so that one too many
+# fails as well as one too few.
+sink_collect() {
+	sink_collect_ok_=true
+	if [ "$1" -gt 0 ]; then
+		sink_wait_count $((SEEN + $1)) 10 || sink_collect_ok_=false
+	fi
+	sink_settle || sink_collect_ok_=false
+	NEW=
+	sink_collect_n_=$(sink_count)
+	sink_collect_i_=$((SEEN + 1))
+	while [ $sink_collect_i_ -le "$sink_collect_n_" ]; do
+		NEW="$NEW $SINK_DIR/$(printf %06d $sink_collect_i_).eml"
+		sink_collect_i_=$((sink_collect_i_ + 1))
+	done
+	sink_collect_got_=$((sink_collect_n_ - SEEN))
+	SEEN=$sink_collect_n_
+	if ! $sink_collect_ok_ || [ $sink_collect_got_ -ne "$1" ]; then
+		echo "FAIL: $sink_collect_got_ new mail(s), not $1:"
+		for f in $NEW; do
+			grep "^RCPT" "${f%.eml}.env"
+			grep "^Subject: " "$f"
+		done
+		tail -5 kringd.log
+		return 1
+	fi
+}

@@ -101,54 +101,6 @@ queue_id() {
 	sed -n 's/.*250 2\.0\.0 Ok: queued as \([0-9A-F]*\).*/\1/p' swaks.out
 }
 
-# Poll until the outbox is empty: every answer kringd made (each enters
-# the outbox in the transaction that took the command, before the 250)
-# has then reached the sink.  At most 10 s.
-settle() {
-	settle_i=0
-	while [ -n "$(kring outbox -s store)" ]; do
-		settle_i=$((settle_i + 1))
-		if [ $settle_i -gt 200 ]; then
-			echo "FAIL: the outbox is not empty after 10 s:"
-			kring outbox -s store
-			tail -5 kringd.log
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-SEEN=0
-# collect N: the mails that came since the last collect (NEW, a list of
-# .eml files) must be exactly N: polled for with sink_wait_count, and
-# counted again once the outbox is empty, so that one too many fails as
-# well as one too few.
-collect() {
-	collect_ok=true
-	if [ "$1" -gt 0 ]; then
-		sink_wait_count $((SEEN + $1)) 5 || collect_ok=false
-	fi
-	settle || collect_ok=false
-	NEW=
-	collect_n=$(sink_count)
-	collect_i=$((SEEN + 1))
-	while [ $collect_i -le "$collect_n" ]; do
-		NEW="$NEW $SINK_DIR/$(printf %06d $collect_i).eml"
-		collect_i=$((collect_i + 1))
-	done
-	collect_got=$((collect_n - SEEN))
-	SEEN=$collect_n
-	if ! $collect_ok || [ $collect_got -ne "$1" ]; then
-		echo "FAIL: $collect_got new mail(s), not $1:"
-		for f in $NEW; do
-			grep "^RCPT" "${f%.eml}.env"
-			sed -n 's/^Subject: //p' "$f"
-		done
-		tail -5 kringd.log
-		return 1
-	fi
-}
-
 # mail_for ADDR: the one mail of NEW to ADDR into MAIL, parsed (parse.py;
 # the text with its lines joined and spaces squeezed also into "flat").
 mail_for() {
@@ -291,7 +243,7 @@ test_expect_success 'subscribe: a confirmation to the sender, Reply-To its confi
 	send "Erik <erik@example.net>" club+subscribe@example.org &&
 	kring member -c kring.conf --community club invite fay@example.net --send 2>err &&
 	grep "1 invited" err &&
-	collect 7 &&
+	sink_collect 7 &&
 	mail_for ann@example.net &&
 	grep -Fqx "MAIL FROM:<kring+bounce-1@example.org>" "${MAIL%.eml}.env" &&
 	test "$(header To)" = "Ann Smith <ann@example.net>" &&
@@ -381,7 +333,7 @@ test_expect_success 'confirm by replying to the Reply-To address: welcome, a mem
 	send "Erik <erik@example.net>" "$ERIK_JOIN" "Re: Confirm" &&
 	send "Fay Visser <fay@example.net>" "$FAY_JOIN" "Re: You are invited" &&
 	send "Eve <eve@example.net>" "$FAY_JOIN" "Re: You are invited" &&
-	collect 13 &&
+	sink_collect 13 &&
 	mail_for ann@example.net &&
 	subject_is "Welcome to kring" &&
 	test "$(header Auto-Submitted)" = auto-replied &&
@@ -458,7 +410,7 @@ test_expect_success 'a 300-character token: refused at RCPT (local part too long
 	long=$(printf "%0300d" 0 | tr 0 a) &&
 	! send gina@example.net "kring+confirm-$long@example.org" &&
 	grep "^<\*\* *501 5.1.3" swaks.out &&
-	collect 0 &&
+	sink_collect 0 &&
 	no_member gina@example.net
 '
 
@@ -485,7 +437,7 @@ test_expect_success 'subscribe again: one note "already a member", no new confir
 	send "Hal <hal@example.net>" kring+help@example.org "Newsletter" \
 		"Precedence: bulk" &&
 	qid_bulk=$(queue_id) &&
-	collect 5 &&
+	sink_collect 5 &&
 	note_for ann@example.net "You are already a member of kring" \
 		"This address is already a member of kring, so nothing was changed." &&
 	says "To leave, send an email to kring+unsubscribe@example.org." &&
@@ -549,7 +501,7 @@ test_expect_success 'an empty message to a command: 554 5.6.0, no answer, nothin
 	> QUIT
 	< 221
 	EOF
-	collect 0 &&
+	sink_collect 0 &&
 	member ann@example.net &&
 	test "$m_mode" = each && test "$m_changed" = "$before"
 '
@@ -564,7 +516,7 @@ test_expect_success 'the join token again (a replay): note "already used", nothi
 	test "$("$PYTHON" "$TEST_DIR/helper/mail-part.py" preview.mbox count)" = 1 &&
 	"$PYTHON" "$TEST_DIR/helper/mail-part.py" preview.mbox header:Subject >preview.subject &&
 	grep -Fx "Welcome to The Savers Club" preview.subject &&
-	collect 0 &&
+	sink_collect 0 &&
 	member dora@example.net club && test "$m_state" = applied &&
 	send "Ann Smith <ann@example.net>" "$ANN_JOIN" "Re: again" &&
 	kring member -c kring.conf --community club approve dora@example.net --send 2>err &&
@@ -572,7 +524,7 @@ test_expect_success 'the join token again (a replay): note "already used", nothi
 	kring member -c kring.conf --community club reject erik@example.net --send 2>err &&
 	grep "erik@example.net: turned down" err &&
 	send "Bob Jansen <bob@example.net>" kring+digest@example.org &&
-	collect 4 &&
+	sink_collect 4 &&
 	note_for ann@example.net "kring: this confirmation was already used" \
 		"This confirmation was already used, so nothing was changed again." &&
 	member ann@example.net &&
@@ -613,7 +565,7 @@ test_expect_success '+digest: the mode changes, answered with the settings' '
 test_expect_success '+settings: the settings as they are; +name: the Subject is the new name' '
 	send "Ann Smith <ann@example.net>" kring+settings@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org "  Bob   van Dijk " &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Your settings in kring" &&
 	cp body settings.ann &&
@@ -643,7 +595,7 @@ test_expect_success '+nomail, +each (any case); +name with an 8-bit UTF-8 or an 
 	utf8=$(printf "\303\205nne M\303\274ller-\303\230rsted") &&
 	send "Ann Smith <ann@example.net>" kring+nomail@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org "$utf8" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net && subject_is "Done: your settings in kring" &&
 	says "Done: your delivery is changed." "Delivery no posts by email" &&
 	member ann@example.net && test "$m_mode" = nomail &&
@@ -652,7 +604,7 @@ test_expect_success '+nomail, +each (any case); +name with an 8-bit UTF-8 or an 
 	member bob@example.net && test "$m_name" = "$utf8" &&
 	send "Ann Smith <ann@example.net>" KRING+Each@Example.ORG &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org "=?UTF-8?Q?Bob_=C3=A9=C3=A9n?=" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	says "Done: your delivery is changed." "Delivery each post by email" &&
 	member ann@example.net && test "$m_mode" = each && test "$m_state" = member &&
@@ -665,7 +617,7 @@ test_expect_success '+lang-nl: answered in Dutch, and so is what follows; +name:
 	n64=$(printf "%064d" 0 | tr 0 n) &&
 	send "Ann Smith <ann@example.net>" kring+lang-nl@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org "$n64" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Gedaan: je instellingen bij kring" &&
 	says "Hallo Ann Smith," "Gedaan: we schrijven je voortaan in het Nederlands." \
@@ -687,7 +639,7 @@ bob_name_refused() {
 test_expect_success '+instellingen and +hulp in Dutch; +name with 65 bytes or a huge Subject: refused' '
 	send "Ann Smith <ann@example.net>" kring+instellingen@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org "${n64}x" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Je instellingen bij kring" &&
 	says "JE INSTELLINGEN" "Adres ann@example.net" "Taal Nederlands" &&
@@ -696,7 +648,7 @@ test_expect_success '+instellingen and +hulp in Dutch; +name with 65 bytes or a 
 	send "Ann Smith <ann@example.net>" kring+hulp@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org \
 		"$(printf "%02000d" 0 | tr 0 y)" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Zo werkt kring per e-mail" &&
 	says "kring werkt per e-mail." \
@@ -707,7 +659,7 @@ test_expect_success '+instellingen and +hulp in Dutch; +name with 65 bytes or a 
 test_expect_success '+lang-en: English again; +name without a Subject: refused' '
 	send "Ann Smith <ann@example.net>" kring+lang-en@example.org &&
 	send "Bob Jansen <bob@example.net>" kring+name@example.org - &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Done: your settings in kring" &&
 	says "Done: from now on we write to you in English." "Language English" &&
@@ -719,7 +671,7 @@ test_expect_success 'an unknown command: the help, "Not understood", nothing cha
 	member ann@example.net && before=$m_changed &&
 	send "Ann Smith <ann@example.net>" kring+frobnicate@example.org &&
 	send nina@example.net "kring+what=ever@example.org" &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for ann@example.net &&
 	subject_is "Not understood: “frobnicate” – how kring works by email" &&
 	says "We did not understand “frobnicate” as a command, so nothing was changed." \
@@ -738,7 +690,7 @@ test_expect_success 'an unknown command: the help, "Not understood", nothing cha
 
 test_expect_success 'unsubscribe: a leave confirmation; a member until it is confirmed' '
 	send "Ann Smith <ann@example.net>" kring+unsubscribe@example.org &&
-	collect 1 && mail_for ann@example.net &&
+	sink_collect 1 && mail_for ann@example.net &&
 	subject_is "Confirm that you want to leave kring" &&
 	ANN_LEAVE=$(confirm_address) &&
 	case $ANN_LEAVE in kring+confirm-u*) ;; *) false ;; esac &&
@@ -749,7 +701,7 @@ test_expect_success 'unsubscribe: a leave confirmation; a member until it is con
 
 test_expect_success 'confirming the leave: goodbye, state left' '
 	send "Ann Smith <ann@example.net>" "$ANN_LEAVE" "Re: leave" &&
-	collect 1 && mail_for ann@example.net &&
+	sink_collect 1 && mail_for ann@example.net &&
 	subject_is "You have left kring" &&
 	no_confirm_address &&
 	says "ann@example.net is no longer a member of kring." \
@@ -760,7 +712,7 @@ test_expect_success 'confirming the leave: goodbye, state left' '
 
 test_expect_success 'after leaving, the old join token does not bring her back' '
 	send "Ann Smith <ann@example.net>" "$ANN_JOIN" "Re: join" &&
-	collect 1 &&
+	sink_collect 1 &&
 	note_for ann@example.net "kring: this confirmation was already used" \
 		"This confirmation was already used" &&
 	member ann@example.net && test "$m_state" = left
@@ -770,7 +722,7 @@ test_expect_success 'after leaving, the old join token does not bring her back' 
 
 test_expect_success '+aanmelden: the confirmation in Dutch' '
 	send "Ineke de Vries <ineke@example.net>" kring+aanmelden@example.org &&
-	collect 1 && mail_for ineke@example.net &&
+	sink_collect 1 && mail_for ineke@example.net &&
 	subject_is "Bevestig je aanmelding bij kring" &&
 	INEKE=$(confirm_address) &&
 	says "Hallo Ineke de Vries," \
@@ -782,7 +734,7 @@ test_expect_success '+aanmelden: the confirmation in Dutch' '
 test_expect_success '... and, once she confirms, her welcome in Dutch too' '
 	test -n "$INEKE" &&
 	send "Ineke de Vries <ineke@example.net>" "$INEKE" "Re: Bevestig" &&
-	collect 1 && mail_for ineke@example.net &&
+	sink_collect 1 && mail_for ineke@example.net &&
 	subject_is "Welkom bij kring" &&
 	says "Welkom bij kring! ineke@example.net is nu lid." &&
 	member ineke@example.net && test "$m_state" = member
@@ -797,7 +749,7 @@ test_expect_success 'no command was stored as a post; a non-member post is refus
 	! send "Zed <zed@example.net>" kring@example.org "Hello all" &&
 	grep "550 5.7.1 <zed@example.net>: only members of kring@example.org may post; to join, write to kring+subscribe@example.org" swaks.out &&
 	test "$(stored_count kring)" = 0 &&
-	collect 0
+	sink_collect 0
 '
 
 # ---------------------------------------------- expiry and the limits
@@ -816,14 +768,14 @@ test_expect_success 'restart four days later, with tighter limits' '
 	kringd_start -r 127.0.0.1:$SINK_PORT &&
 	unset KRING_NOW &&
 	kring member -c kring.conf add rita@example.net >/dev/null &&
-	collect 0
+	sink_collect 0
 '
 
 test_expect_success 'an expired token: note "has expired", nothing changed' '
 	send "Late Comer <late@example.net>" "$LATE_JOIN" "Re: Confirm" &&
 	send "Rita <rita@example.net>" kring+digest@example.org &&
 	send "Una <una@example.net>" kring+help@example.org &&
-	collect 3 &&
+	sink_collect 3 &&
 	note_for late@example.net "kring: this confirmation has expired" \
 		"This confirmation has expired, so nothing was changed. Please ask again: we will send you a new one." &&
 	says "Hello Late Comer," &&
@@ -835,12 +787,12 @@ test_expect_success 'per address: the third request in a day is carried out, not
 	mail_for rita@example.net && says "Delivery the posts together, in a daily digest" &&
 	send "Rita <rita@example.net>" kring+nomail@example.org &&
 	send "Una <una@example.net>" kring+help@example.org &&
-	collect 2 &&
+	sink_collect 2 &&
 	mail_for rita@example.net && says "Delivery no posts by email" &&
 	send "Rita <rita@example.net>" kring+each@example.org &&
 	qid=$(queue_id) && test -n "$qid" &&
 	grep "$qid: member mode from=<rita@example.net> community=kring: mode each, no answer: over the daily limit" kringd.log &&
-	collect 0 &&
+	sink_collect 0 &&
 	member rita@example.net && test "$m_mode" = each
 '
 
@@ -849,7 +801,7 @@ test_expect_success 'per address: the third request in a day is carried out, not
 test_expect_success 'per client: the seventh command in the hour gets 450 4.7.1, not carried out' '
 	! send "Vic <vic@example.net>" kring+subscribe@example.org &&
 	grep "450 4.7.1 too many member requests from \[127.0.0.1\]" swaks.out &&
-	collect 0 &&
+	sink_collect 0 &&
 	no_member vic@example.net
 '
 
@@ -857,7 +809,7 @@ test_expect_success 'per client: another client is not held up' '
 	SOURCE=127.0.0.2 &&
 	send "Vic <vic@example.net>" kring+subscribe@example.org &&
 	SOURCE=127.0.0.1 &&
-	collect 1 && mail_for vic@example.net &&
+	sink_collect 1 && mail_for vic@example.net &&
 	subject_is "Confirm that you want to join kring" &&
 	says "Hello Vic,"
 '

@@ -148,55 +148,6 @@ refused() {
 	test_cmp reply.want reply.got
 }
 
-# Wait (at most 10 s) until the outbox is empty and no fan-out waits:
-# every copy that any mail so far causes is then in the sink.  A relay
-# copy enters the outbox in the transaction that takes the mail (before
-# the 250); a post's fan-out job too, the copies it makes soon after.
-settle() {
-	settle_i_=0
-	while [ -n "$(kring outbox -s store)" ] ||
-	      ! mdb_stat -s fanout store | grep -qx "  Entries: 0"; do
-		settle_i_=$((settle_i_ + 1))
-		if [ $settle_i_ -gt 200 ]; then
-			echo "FAIL: outbox or fan-out not empty after 10 s:"
-			kring outbox -s store
-			mdb_stat -s fanout store
-			tail -5 kringd.log
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-SEEN=0
-# collect N: exactly N mails came since the last collect (NEW: their
-# .eml files): polled for, then counted again once all has settled.
-collect() {
-	collect_ok_=true
-	if [ "$1" -gt 0 ]; then
-		sink_wait_count $((SEEN + $1)) 10 || collect_ok_=false
-	fi
-	settle || collect_ok_=false
-	NEW=
-	collect_n_=$(sink_count)
-	collect_i_=$((SEEN + 1))
-	while [ $collect_i_ -le "$collect_n_" ]; do
-		NEW="$NEW $SINK_DIR/$(printf %06d $collect_i_).eml"
-		collect_i_=$((collect_i_ + 1))
-	done
-	collect_got_=$((collect_n_ - SEEN))
-	SEEN=$collect_n_
-	if ! $collect_ok_ || [ $collect_got_ -ne "$1" ]; then
-		echo "FAIL: $collect_got_ new mail(s), not $1:"
-		for f in $NEW; do
-			grep "^RCPT" "${f%.eml}.env"
-			grep "^Subject: " "$f"
-		done
-		tail -5 kringd.log
-		return 1
-	fi
-}
-
 # mail_to ADDR [MESSAGE-ID]: the one mail of NEW to ADDR (with that
 # Message-ID); fails when there is none or more than one.
 mail_to() {
@@ -298,7 +249,7 @@ test_expect_success 'posts: the list copies show a private author by a genuine r
 	send dan@example.net p2.eml kring@example.org &&
 	send gus@example.net g1.eml kring@example.org &&
 	send gina@example.net c1.eml central@example.org &&
-	collect 11 &&
+	sink_collect 11 &&
 	new_rcpts >rcpts &&
 	cat >expect <<-\EOF &&
 	ann@example.net <g1@example.net>
@@ -374,7 +325,7 @@ test_expect_success 'a private reply: one mail to the author, only the allowed f
 		"Dear Ann,  I agree with you.  " \
 		".. and a line that starts with dots" &&
 	send bob@example.net r1.eml "$ANN_RELAY" &&
-	collect 1 &&
+	sink_collect 1 &&
 	f=$(mail_to ann@example.net) &&
 	relay_envelope "$f" ann@example.net &&
 	BOB_RELAY=$(relay_from "$f" kring) &&
@@ -409,7 +360,7 @@ test_expect_success 'the author answers the relay address: the round trip' '
 		"References: <p1@example.net> <r1@example.net>" -- \
 		"Thanks, bob." &&
 	send ann@example.net r2.eml "$BOB_RELAY" &&
-	collect 1 &&
+	sink_collect 1 &&
 	f=$(mail_to bob@example.net) &&
 	relay_envelope "$f" bob@example.net &&
 	from_is "$f" "Ann Smith via Kring" "$ANN_RELAY" &&
@@ -461,7 +412,7 @@ test_expect_success 'forged and malformed relay addresses: 550 5.1.1 at RCPT; a 
 	< 221
 	ENDCHAT
 	test "$(grep -c "^S: 550 5.1.1 <.*not a private-reply address of kring@example.org" chat.log)" -eq 11 &&
-	collect 0 &&
+	sink_collect 0 &&
 	test "$(stored_count)" -eq 3
 '
 
@@ -477,7 +428,7 @@ test_expect_success 'a non-member writing to a relay address: 550 5.7.1; the Fro
 	refused gina@example.net z2.eml "$ANN_RELAY" \
 		"550 5.7.1 <gina@example.net>: private replies through kring@example.org are for its members" &&
 	grep "refused from=<zed@example.com>: 5.7.1 <zed@example.com>: private replies through kring@example.org are for its members" kringd.log &&
-	collect 0 &&
+	sink_collect 0 &&
 	test "$(stored_count)" -eq 3
 '
 
@@ -491,7 +442,7 @@ test_expect_success 'a member who left: 550 5.1.1 to them, 550 5.7.1 from them' 
 		"Message-ID: <d2@example.net>" -- "I left." &&
 	refused dan@example.net d2.eml "$ANN_RELAY" \
 		"550 5.7.1 <dan@example.net>: private replies through kring@example.org are for its members" &&
-	collect 0
+	sink_collect 0
 '
 
 test_expect_success 'the null sender and robots: taken (250) and dropped; Auto-Submitted: no is a person' '
@@ -510,7 +461,7 @@ test_expect_success 'the null sender and robots: taken (250) and dropped; Auto-S
 	eml n9.eml "From: Gus <gus@example.net>" "To: $ANN_RELAY" "Auto-Submitted: no" \
 		"Subject: A person" "Message-ID: <n9@example.net>" -- "Written by hand." &&
 	send gus@example.net n9.eml "$ANN_RELAY" &&
-	collect 1 &&
+	sink_collect 1 &&
 	f=$(mail_to ann@example.net "<n9@example.net>") &&
 	from_is "$f" "Gus via Kring" "$(relay_from "$f" kring)" &&
 	test "$(log_count "private reply from a robot or a loop: dropped")" -eq $((dropped0 + 5)) &&
@@ -528,7 +479,7 @@ test_expect_success 'the family: a member of the local community writes to a cen
 		"Message-ID: <l2@example.net>" -- "Not in your family." &&
 	refused ann@example.net l2.eml "$GINA_RELAY" \
 		"550 5.7.1 <ann@example.net>: private replies through central@example.org are for its members" &&
-	collect 1 &&
+	sink_collect 1 &&
 	f=$(mail_to gina@example.net) &&
 	envelope "$f" >env.got &&
 	printf "MAIL FROM:<central+bounce-%s@example.org>\nRCPT TO:<gina@example.net>\n" \
@@ -545,7 +496,7 @@ test_expect_success 'to a relay address and the community at once: one post, one
 	eml b1.eml "From: Bobby B <bob@example.net>" "To: kring@example.org, $ANN_RELAY" \
 		"Subject: Both ways" "Message-ID: <b1@example.net>" -- "To all, and to Ann." &&
 	send bob@example.net b1.eml "kring@example.org,$ANN_RELAY" &&
-	collect 3 &&
+	sink_collect 3 &&
 	new_rcpts >rcpts &&
 	printf "%s\n" "ann@example.net <b1@example.net>" "ann@example.net <b1@example.net>" \
 		"hal@example.net <b1@example.net>" >expect &&
@@ -592,7 +543,7 @@ test_expect_success 'relays_per_sender = 3: the fourth of the day is 450 4.7.1 a
 	sed "s/b2@/b3@/; s/Third/Fourth/" b2.eml >b3.eml &&
 	refused bob@example.net b3.eml "$ANN_RELAY" \
 		"450 4.7.1 <bob@example.net>: too many private replies today; try again tomorrow" &&
-	collect 4 &&
+	sink_collect 4 &&
 	new_rcpts >rcpts &&
 	printf "%s\n" "ann@example.net <b2@example.net>" "ann@example.net <f1@example.net>" \
 		"ann@example.net <f2@example.net>" "ann@example.net <f3@example.net>" >expect &&
@@ -609,7 +560,7 @@ test_expect_success 'the limit counts copies, and an address in any case is one 
 	eml h2.eml "Subject: No From" "Message-ID: <h2@example.net>" -- "Again." &&
 	refused Hal@Example.NET h2.eml "$ANN_RELAY,$BOB_RELAY" \
 		"450 4.7.1 <hal@example.net>: too many private replies today; try again tomorrow" &&
-	collect 2 &&
+	sink_collect 2 &&
 	new_rcpts >rcpts &&
 	printf "%s\n" "ann@example.net <h1@example.net>" "bob@example.net <h1@example.net>" >expect &&
 	test_cmp expect rcpts

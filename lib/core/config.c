@@ -272,6 +272,16 @@ static const struct {
 	{ "moderator", ROLE_MODERATOR },
 };
 
+/* The bit of staff role NAME; 0 when there is no such role. */
+static unsigned
+role_bit(const char *name)
+{
+	for (size_t j = 0; j < G_N_ELEMENTS(role_names); j++)
+		if (strcmp(role_names[j].name, name) == 0)
+			return role_names[j].bit;
+	return 0;
+}
+
 /* Each staff role must be one of role_names; checked as it is parsed,
  * so the error has the line of the roles, not of the section's end. */
 static int
@@ -279,12 +289,8 @@ validate_roles(cfg_t *cfg, cfg_opt_t *opt)
 {
 	for (unsigned i = 0; i < cfg_opt_size(opt); i++) {
 		const char *r = cfg_opt_getnstr(opt, i);
-		size_t j = 0;
 
-		while (j < G_N_ELEMENTS(role_names) &&
-		    strcmp(role_names[j].name, r) != 0)
-			j++;
-		if (j == G_N_ELEMENTS(role_names)) {
+		if (role_bit(r) == 0) {
 			cfg_error(cfg, "staff role \"%s\" is not manager, "
 			    "owner or moderator", r);
 			return -1;
@@ -358,29 +364,16 @@ listen_spec_parse(const char *text, struct listen_spec *spec)
 	return 0;
 }
 
-
-/* The roles of staff section SEC as bits; -1 with ERR for an unknown one. */
-static int
-staff_roles(cfg_t *sec, const char *path, char *err, size_t errlen)
+/* The roles of staff section SEC as bits (validate_roles checked each
+ * name as it was parsed). */
+static unsigned
+staff_roles(cfg_t *sec)
 {
 	unsigned bits = 0;
 
-	for (unsigned i = 0; i < cfg_size(sec, "roles"); i++) {
-		const char *r = cfg_getnstr(sec, "roles", i);
-		size_t j = 0;
-
-		while (j < G_N_ELEMENTS(role_names) &&
-		    strcmp(role_names[j].name, r) != 0)
-			j++;
-		if (j == G_N_ELEMENTS(role_names)) {
-			snprintf(err, errlen, "%s:%d: staff \"%s\": role \"%s\" "
-			    "is not manager, owner or moderator", path,
-			    sec->line, cfg_title(sec), r);
-			return -1;
-		}
-		bits |= role_names[j].bit;
-	}
-	return (int)bits;
+	for (unsigned i = 0; i < cfg_size(sec, "roles"); i++)
+		bits |= role_bit(cfg_getnstr(sec, "roles", i));
+	return bits;
 }
 
 /* The staff sections of community section SEC into C. */
@@ -399,10 +392,8 @@ staff_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	for (unsigned i = 0; i < n; i++) {
 		cfg_t *ss = cfg_getnsec(sec, "staff", i);
 		const char *addr = cfg_title(ss);
-		int roles = staff_roles(ss, path, err, errlen);
+		unsigned roles = staff_roles(ss);
 
-		if (roles < 0)
-			return -1;
 		if (!smtp_addr_valid(addr) || strchr(addr, '@') == NULL) {
 			snprintf(err, errlen, "%s:%d: staff \"%s\" is not an "
 			    "address", path, ss->line, addr);
@@ -410,7 +401,7 @@ staff_fill(struct community_conf *c, cfg_t *sec, const char *path,
 		}
 		c->staff[i].address = ascii_lower(g_strdup(addr));
 		c->staff[i].name = g_strdup(cfg_getstr(ss, "name"));
-		c->staff[i].roles = (unsigned)roles;
+		c->staff[i].roles = roles;
 		c->nstaff = i + 1;
 	}
 	return 0;
