@@ -65,6 +65,7 @@ struct server {
 	struct scheduler *scheduler;	/* the schedules of kring.conf */
 	struct expander *expander;	/* fan-outs into the outbox */
 	struct web *web;		/* one-click HTTP; NULL without */
+	struct ssl_ctx_st *tls;		/* STARTTLS (SSL_CTX); NULL without */
 	unsigned char staff_key[STAFF_KEY_LEN];	/* for staff tokens */
 	bool have_staff_key;
 	GHashTable *member_clients;	/* client address -> struct client_rate */
@@ -72,6 +73,11 @@ struct server {
 	bool stopping;		/* SIGTERM: no new sessions or transactions */
 	struct event *grace_timer;
 };
+
+/* tls.c: load the STARTTLS certificate and key of CONF into *OUT (NULL
+ * without them).  Returns -1 with "file:line: why" in ERR. */
+int tls_server_load(const struct kring_config *conf, struct ssl_ctx_st **out,
+    char *err, size_t errlen);
 
 /* Member commands taken from one client in the current hour. */
 struct client_rate {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <openssl/ssl.h>
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
@@ -201,6 +202,23 @@ notify_systemd(const char *state)
 		log_warnx("sd_notify: %s", g_strerror(-rc));
 }
 
+/* A renewed certificate takes effect on SIGHUP; one kringd can no
+ * longer read (it dropped privileges) leaves the old one in use. */
+static void
+reload_tls(struct server *srv, const struct kring_config *fresh)
+{
+	SSL_CTX *tls;
+	char errbuf[1024];
+
+	if (tls_server_load(fresh, &tls, errbuf, sizeof errbuf) != 0) {
+		log_warnx("reload: %s; STARTTLS keeps the old certificate",
+		    errbuf);
+		return;
+	}
+	SSL_CTX_free(srv->tls);	/* sessions under TLS hold their own */
+	srv->tls = tls;
+}
+
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -218,6 +236,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		    "configuration stays");
 		return;
 	}
+	reload_tls(srv, fresh);
 	if (strcmp(fresh->store, srv->conf->store) != 0 ||
 	    fresh->nlisteners != srv->conf->nlisteners ||
 	    g_strcmp0(fresh->web_listen, srv->conf->web_listen) != 0)
@@ -287,6 +306,9 @@ server_init(struct server *srv, const struct options *o)
 	g_mutex_init(&srv->conf_lock);
 	srv->conf = g_atomic_rc_box_new0(struct kring_config);
 	if (load_config(o, srv->conf, errbuf, sizeof errbuf) != 0)
+		errx(EX_CONFIG, "%s", errbuf);
+	/* Still privileged: a TLS key is often readable by root only. */
+	if (tls_server_load(srv->conf, &srv->tls, errbuf, sizeof errbuf) != 0)
 		errx(EX_CONFIG, "%s", errbuf);
 	srv->config_path = g_strdup(o->config_path);	/* for scheduled runs */
 	srv->sessions = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -376,6 +398,7 @@ server_free(struct server *srv)
 	g_hash_table_destroy(srv->member_clients);
 	g_hash_table_destroy(srv->relay_senders);
 	event_base_free(srv->base);
+	SSL_CTX_free(srv->tls);
 	server_conf_release(srv->conf);
 	g_free(srv->config_path);
 }
@@ -392,6 +415,7 @@ main(int argc, char **argv)
 	server_init(&srv, &o);
 	if (o.check_only) {
 		printf("%s: configuration OK\n", srv.conf->path);
+		SSL_CTX_free(srv.tls);
 		server_conf_release(srv.conf);
 		g_free(srv.config_path);
 		return 0;

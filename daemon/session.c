@@ -64,6 +64,8 @@ need_greeting(struct session *s)
 	return true;
 }
 
+static bool starttls_offered(const struct session *s);
+
 static void
 cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 {
@@ -94,7 +96,42 @@ cmd_hello(struct session *s, const struct smtp_cmd *cmd, bool esmtp)
 	session_reply(s, "250-SIZE %ld", l->message_size);
 	session_reply(s, "250-8BITMIME");
 	session_reply(s, "250-ENHANCEDSTATUSCODES");
+	if (starttls_offered(s))
+		session_reply(s, "250-STARTTLS");
 	session_reply(s, "250 SMTPUTF8");
+}
+
+/* STARTTLS is offered on SMTP listeners when a certificate is set. */
+static bool
+starttls_offered(const struct session *s)
+{
+	return s->proto == PROTO_SMTP && s->srv->tls != NULL && s->ssl == NULL;
+}
+
+/* RFC 3207: after the 220 the client starts the handshake, and all it
+ * told before (its EHLO name) is forgotten; it greets again. */
+static void
+cmd_starttls(struct session *s, const struct smtp_cmd *cmd)
+{
+	if (s->ssl != NULL) {
+		session_reply(s, "503 5.5.1 Error: TLS already active");
+	} else if (!starttls_offered(s)) {
+		session_reply(s, "502 5.5.1 Error: command not implemented");
+	} else if (need_greeting(s)) {
+		return;
+	} else if (cmd->arg[0] != '\0') {
+		session_reply(s, "501 5.5.4 Syntax: STARTTLS");
+	} else if (s->in_mail) {
+		session_reply(s, "503 5.5.1 Error: MAIL transaction in progress");
+	} else {
+		session_reply(s, "220 2.0.0 Ready to start TLS");
+		transaction_reset(s);
+		s->greeted = s->esmtp = false;
+		s->helo[0] = '\0';
+		session_starttls(s);
+		return;
+	}
+	bad_command(s);
 }
 
 static void
@@ -346,7 +383,7 @@ static const struct {
 	{ SMTP_RSET, cmd_rset }, { SMTP_NOOP, cmd_noop },
 	{ SMTP_QUIT, cmd_quit }, { SMTP_HELP, cmd_help },
 	{ SMTP_VRFY, cmd_vrfy }, { SMTP_EXPN, cmd_unsupported },
-	{ SMTP_STARTTLS, cmd_unsupported }, { SMTP_AUTH, cmd_unsupported },
+	{ SMTP_STARTTLS, cmd_starttls }, { SMTP_AUTH, cmd_unsupported },
 	{ SMTP_BDAT, cmd_unsupported },
 };
 
@@ -372,17 +409,20 @@ session_command(struct session *s, char *line)
 static void
 received_header(struct session *s, GByteArray *out)
 {
-	char date[64], *line;
+	char date[64], tls[160], *line;
 	time_t now = time(NULL);
 	struct tm tm;
+	/* RFC 3848: an S for a session under TLS. */
 	const char *with = s->proto == PROTO_LMTP ? "LMTP" :
 	    s->from.smtputf8 ? "UTF8SMTP" : s->esmtp ? "ESMTP" : "SMTP";
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
-	line = g_strdup_printf("Received: from %s ([%s])\r\n"
-	    "\tby %s (kringd) with %s id %s%s%s%s;\r\n\t%s\r\n",
-	    s->helo, s->client, s->srv->conf->hostname, with, s->queue_id,
+	tls_describe(s, tls, sizeof tls);
+	line = g_strdup_printf("Received: from %s ([%s])%s\r\n"
+	    "\tby %s (kringd) with %s%s id %s%s%s%s;\r\n\t%s\r\n",
+	    s->helo, s->client, tls, s->srv->conf->hostname, with,
+	    s->ssl != NULL ? "S" : "", s->queue_id,
 	    s->rcpts->len == 1 ? "\r\n\tfor <" : "",
 	    s->rcpts->len == 1 ? (const char *)s->rcpts->pdata[0] : "",
 	    s->rcpts->len == 1 ? ">" : "", date);

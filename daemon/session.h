@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
 #include "daemon.h"
 #include "kring/smtp.h"
@@ -39,6 +40,13 @@ struct session {
 	bool skip_to_eol;	/* dropping the rest of an over-long line */
 	bool dropped_cr;	/* the last byte dropped was CR */
 	bool dropped_crlf;	/* the dropped line ended in CRLF */
+	/* STARTTLS (tls.c): the 220 is on its way, then the handshake. */
+	bool tls_pending;
+	SSL *ssl;		/* NULL until STARTTLS */
+	bool tls_want_read, tls_want_write;	/* what OpenSSL waits for */
+	size_t tls_retry_len;	/* a write to repeat with this length */
+	bool tls_read_waits;	/* a read waits for the socket to take output */
+	bool tls_write_waits;	/* a write waits for input from the client */
 	/* The transaction. */
 	bool in_mail;
 	struct smtp_path from;
@@ -71,6 +79,25 @@ void session_resume(struct session *s);
 /* Past this much unsent output, input is left unread (a client that
  * pipelines and never reads cannot make kringd buffer its replies). */
 #define SESSION_OUTPUT_MAX 65536
+
+/* Answered STARTTLS: drop what the client sent after it (RFC 3207 5:
+ * plaintext commands must not be taken as if sent over TLS), read no
+ * more until the reply is out, then start the handshake. */
+void session_starttls(struct session *s);
+
+/* tls.c */
+bool tls_session_start(struct session *s, SSL_CTX *ctx);
+/* Like read(2) and evbuffer_write: -1 with EAGAIN to wait, and then
+ * s->tls_want_read or s->tls_want_write says for what. */
+ssize_t tls_recv(struct session *s, void *buf, size_t len);
+int tls_send(struct session *s, struct evbuffer *out);
+/* STARTTLS was answered but the handshake is not done yet. */
+bool tls_in_handshake(const struct session *s);
+/* Decrypted input held by OpenSSL, which no socket event announces. */
+bool tls_has_pending(const struct session *s);
+void tls_session_free(struct session *s);
+/* For the Received field: "" or a comment with protocol and cipher. */
+void tls_describe(const struct session *s, char *buf, size_t len);
 
 /* session.c: handle every complete line of input. */
 void session_process(struct session *s);

@@ -23,6 +23,7 @@
 #define INPUT_SLACK 65536
 
 static void session_free(struct session *s);
+static void on_read(evutil_socket_t fd, short what, void *arg);
 
 void
 session_reply(struct session *s, const char *fmt, ...)
@@ -53,6 +54,8 @@ reading_set(struct session *s, bool on)
 		event_add(s->ev_read, &tv);
 	else
 		event_del(s->ev_read);
+	if (on && tls_has_pending(s))
+		event_active(s->ev_read, EV_READ, 0);
 }
 
 void
@@ -65,11 +68,39 @@ session_set_timeout(struct session *s, long seconds)
 		event_add(s->ev_read, &tv);	/* restarts the timer */
 }
 
+/* Write some of the output; like evbuffer_write. */
+static int
+output_write(struct session *s)
+{
+	if (s->ssl == NULL)
+		return evbuffer_write(s->out, s->fd);
+	int n;
+
+	s->tls_want_read = s->tls_want_write = false;
+	n = tls_send(s, s->out);
+	s->tls_write_waits = n < 0 && errno == EAGAIN && s->tls_want_read;
+	return n;
+}
+
+/* The 220 to STARTTLS is out: from here on the socket speaks TLS. */
+static bool
+tls_begin(struct session *s)
+{
+	s->tls_pending = false;
+	if (!tls_session_start(s, s->srv->tls)) {
+		session_free(s);
+		return false;
+	}
+	evbuffer_drain(s->in, evbuffer_get_length(s->in));
+	reading_set(s, true);
+	return true;
+}
+
 bool
 session_flush(struct session *s)
 {
 	while (evbuffer_get_length(s->out) > 0) {
-		int n = evbuffer_write(s->out, s->fd);
+		int n = output_write(s);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -77,8 +108,15 @@ session_flush(struct session *s)
 			session_free(s);	/* the client is gone */
 			return false;
 		}
+		if (n <= 0 && s->tls_write_waits && s->state == ST_CLOSING) {
+			session_free(s);	/* no input is read now */
+			return false;
+		}
 		if (n <= 0) {
-			event_add(s->ev_write, NULL);
+			/* A TLS write that waits for input is retried by
+			 * on_read; any other waits for the socket. */
+			if (!s->tls_write_waits)
+				event_add(s->ev_write, NULL);
 			return true;
 		}
 	}
@@ -86,7 +124,17 @@ session_flush(struct session *s)
 		session_free(s);
 		return false;
 	}
+	if (s->tls_pending)
+		return tls_begin(s);
 	return true;
+}
+
+void
+session_starttls(struct session *s)
+{
+	s->tls_pending = true;
+	evbuffer_drain(s->in, evbuffer_get_length(s->in));
+	reading_set(s, false);
 }
 
 void
@@ -100,7 +148,7 @@ session_close(struct session *s)
 void
 session_resume(struct session *s)
 {
-	if (s->state != ST_CLOSING &&
+	if (s->state != ST_CLOSING && !s->tls_pending &&
 	    evbuffer_get_length(s->in) < input_bound(s))
 		reading_set(s, true);
 }
@@ -112,6 +160,12 @@ on_write(evutil_socket_t fd, short what, void *arg)
 	bool pending_input = s->state == ST_CMD || s->state == ST_DATA;
 
 	event_del(s->ev_write);
+	if (s->tls_read_waits) {
+		/* A TLS read needed to write first (a handshake message). */
+		s->tls_read_waits = false;
+		on_read(fd, EV_READ, s);
+		return;
+	}
 	if (!session_flush(s))
 		return;
 	/* Input left unread while output was backed up: take it now. */
@@ -128,6 +182,12 @@ on_timeout(struct session *s)
 		event_add(s->ev_read, &tv);	/* the store answers soon */
 		return;
 	}
+	if (tls_in_handshake(s)) {
+		/* No reply can be sent before the handshake is done. */
+		log_info("timeout in the TLS handshake with %s", s->client);
+		session_free(s);
+		return;
+	}
 	if (s->srv->stopping)
 		session_reply(s, "421 4.3.2 %s shutting down",
 		    s->srv->conf->hostname);
@@ -138,6 +198,23 @@ on_timeout(struct session *s)
 	    s->state == ST_DATA ? "DATA" : "command", s->client);
 	session_close(s);
 	session_flush(s);
+}
+
+/* Read from the socket, or through TLS; like read(2). */
+static ssize_t
+input_read(struct session *s, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (s->ssl == NULL)
+		return read(s->fd, buf, len);
+	s->tls_want_read = s->tls_want_write = false;
+	n = tls_recv(s, buf, len);
+	if (n < 0 && errno == EAGAIN && s->tls_want_write) {
+		s->tls_read_waits = true;
+		event_add(s->ev_write, NULL);
+	}
+	return n;
 }
 
 /* Read what the socket has, up to the input bound.  Returns false when
@@ -155,7 +232,7 @@ read_input(struct session *s)
 		session_free(s);
 		return false;
 	}
-	n = read(s->fd, vec.iov_base, room < vec.iov_len ? room : vec.iov_len);
+	n = input_read(s, vec.iov_base, room < vec.iov_len ? room : vec.iov_len);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return true;
 	if (n <= 0) {
@@ -179,10 +256,14 @@ on_read(evutil_socket_t fd, short what, void *arg)
 		on_timeout(s);
 		return;
 	}
+	if (s->tls_write_waits && !session_flush(s))
+		return;		/* a TLS write waited for this input */
 	if (!read_input(s))
 		return;
 	if (evbuffer_get_length(s->in) >= input_bound(s))
 		reading_set(s, false);
+	else if (s->reading && tls_has_pending(s))
+		event_active(s->ev_read, EV_READ, 0);
 	if (s->state == ST_COMMIT)
 		return;		/* kept for after the reply */
 	session_process(s);
@@ -205,6 +286,7 @@ session_free(struct session *s)
 	event_free(s->ev_write);
 	evbuffer_free(s->in);
 	evbuffer_free(s->out);
+	tls_session_free(s);
 	close(s->fd);
 	session_release(s);
 	g_free(s);

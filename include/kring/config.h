@@ -122,6 +122,10 @@ struct kring_config {
 	char *authserv_id;
 	char *web_listen;	/* host:port of the one-click HTTP, or NULL */
 	char *web_url;		/* its public base (https://...), or NULL */
+	/* STARTTLS on the SMTP listeners: PEM certificate chain and key,
+	 * both or neither (NULL: no STARTTLS), and their lines. */
+	char *tls_cert_file, *tls_key_file;
+	int tls_cert_line, tls_key_line;
 	/* Template folders, searched in order (an admin's before the shipped
 	 * one); relative paths are taken from the config file's folder. */
 	char *template_dirs[KRING_MAX_TEMPLATE_DIRS + 1];	/* NULL-ended */

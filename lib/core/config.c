@@ -2,12 +2,14 @@
  * config.c: read kring.conf with libconfuse.  Every error names the file
  * and line.  Defaults are here; conf/kring.conf documents them.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <confuse.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "kring/config.h"
 #include "kring/smtp.h"
@@ -95,6 +97,8 @@ static cfg_opt_t root_opts[] = {
 	CFG_STR_LIST("listen", "{127.0.0.1:2525}", CFGF_NONE),
 	CFG_STR("web_listen", "", CFGF_NONE),
 	CFG_STR("web_url", "", CFGF_NONE),
+	CFG_STR("tls_cert_file", "", CFGF_NONE),
+	CFG_STR("tls_key_file", "", CFGF_NONE),
 	CFG_STR_LIST("templates", "{" KRING_DATADIR "/templates}", CFGF_NONE),
 	CFG_SEC("limits", limits_opts, CFGF_NONE),
 	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
@@ -264,6 +268,52 @@ validate_web_listen(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* The lines of tls_cert_file and tls_key_file in the file being read,
+ * for errors found after parsing (kringd loads the files itself). */
+static int tls_cert_line, tls_key_line;
+
+/* PATH, relative to the config file's folder unless absolute. */
+static char *
+config_relative(const char *path)
+{
+	char *base, *full;
+
+	if (g_path_is_absolute(path) || err_path == NULL)
+		return g_strdup(path);
+	base = g_path_get_dirname(err_path);
+	full = g_build_filename(base, path, NULL);
+	g_free(base);
+	return full;
+}
+
+/* A STARTTLS certificate or key must be a file that exists; whether
+ * OpenSSL takes it is checked when kringd loads it (before it drops
+ * privileges: a key is often readable by root only). */
+static int
+validate_tls_file(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *name = cfg_opt_name(opt);
+	char *full;
+	GStatBuf st;
+	int rc = 0;
+
+	*(strcmp(name, "tls_cert_file") == 0 ? &tls_cert_line :
+	    &tls_key_line) = cfg->line;
+	if (v[0] == '\0')
+		return 0;
+	full = config_relative(v);
+	if (g_stat(full, &st) != 0) {
+		cfg_error(cfg, "%s: %s: %s", name, full, g_strerror(errno));
+		rc = -1;
+	} else if (!S_ISREG(st.st_mode)) {
+		cfg_error(cfg, "%s: %s: not a file", name, full);
+		rc = -1;
+	}
+	g_free(full);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -314,6 +364,8 @@ config_parser_new(void)
 	for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++)
 		cfg_set_validate_func(cfg, word_options[i].name, validate_word);
 	cfg_set_validate_func(cfg, "web_listen", validate_web_listen);
+	cfg_set_validate_func(cfg, "tls_cert_file", validate_tls_file);
+	cfg_set_validate_func(cfg, "tls_key_file", validate_tls_file);
 	cfg_set_validate_func(cfg, "community|staff|roles", validate_roles);
 	return cfg;
 }
@@ -632,6 +684,34 @@ parents_check(struct kring_config *conf, cfg_t *cfg, const char *path,
 	return 0;
 }
 
+/* The STARTTLS files: both or neither. */
+static int
+tls_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
+    char *err, size_t errlen)
+{
+	char *cert = opt_string(cfg, "tls_cert_file");
+	char *key = opt_string(cfg, "tls_key_file");
+
+	conf->tls_cert_line = tls_cert_line;
+	conf->tls_key_line = tls_key_line;
+	if ((cert == NULL) != (key == NULL)) {
+		snprintf(err, errlen, "%s:%d: %s is set but %s is not", path,
+		    cert ? tls_cert_line : tls_key_line,
+		    cert ? "tls_cert_file" : "tls_key_file",
+		    cert ? "tls_key_file" : "tls_cert_file");
+		g_free(cert);
+		g_free(key);
+		return -1;
+	}
+	if (cert != NULL) {
+		conf->tls_cert_file = config_relative(cert);
+		conf->tls_key_file = config_relative(key);
+	}
+	g_free(cert);
+	g_free(key);
+	return 0;
+}
+
 /* Copy the parsed CFG into CONF; semantic checks that need the whole file. */
 static int
 config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
@@ -646,6 +726,8 @@ config_fill(struct kring_config *conf, cfg_t *cfg, const char *path,
 	conf->authserv_id = g_strdup(cfg_getstr(cfg, "authserv_id"));
 	conf->web_listen = opt_string(cfg, "web_listen");
 	conf->web_url = opt_string(cfg, "web_url");
+	if (tls_fill(conf, cfg, path, err, errlen) != 0)
+		return -1;
 	limits_fill(&conf->limits, cfg_getsec(cfg, "limits"));
 	delivery_fill(&conf->delivery, cfg_getsec(cfg, "delivery"));
 	n = cfg_size(cfg, "listen");
@@ -808,6 +890,7 @@ config_load(const char *path, struct kring_config *conf, char *err,
 	err_buf = err;
 	err_len = errlen;
 	err_path = path;
+	tls_cert_line = tls_key_line = 0;
 	cfg = config_parser_new();
 	if (cfg == NULL) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -847,6 +930,8 @@ config_free(struct kring_config *conf)
 	g_free(conf->authserv_id);
 	g_free(conf->web_listen);
 	g_free(conf->web_url);
+	g_free(conf->tls_cert_file);
+	g_free(conf->tls_key_file);
 	g_free(conf->delivery.relay);
 	g_free(conf->delivery.tls_ca_file);
 	g_free(conf->delivery.user);

@@ -22,6 +22,10 @@ seconds (default 10).
     wait-file PATH    sleep until PATH exists (at most TIMEOUT seconds)
     expect-close      the server must close the connection (EOF or reset)
                       without sending anything more
+    tls [CAFILE]      start TLS (after the 220 to STARTTLS); nothing may
+                      have come after that 220.  With CAFILE the server's
+                      certificate must verify against it (the host name is
+                      not checked)
 
 CODES is a reply code like 250, alternatives like 250|5xx, where x is any
 digit.  The transcript goes to stdout ("C: " sent, "S: " received, "# "
@@ -31,6 +35,7 @@ notes); the first mismatch, timeout or unexpected close prints a
 import os
 import re
 import socket
+import ssl
 import sys
 import time
 
@@ -142,6 +147,23 @@ class Chat:
         if text is not None and text not in whole:
             raise Mismatch("reply lacks %r" % text.decode())
 
+    def start_tls(self, cafile):
+        if self.buf:
+            show("S: ", self.buf)
+            raise Mismatch("the server sent more before the TLS handshake")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        if cafile:
+            ctx.load_verify_locations(cafile.decode())
+        else:
+            ctx.verify_mode = ssl.CERT_NONE
+        try:
+            self.sock = ctx.wrap_socket(self.sock)
+        except (ssl.SSLError, OSError) as e:
+            raise Mismatch("TLS handshake failed: %s" % e)
+        print("# TLS: %s %s" % (self.sock.version(), self.sock.cipher()[0]),
+              flush=True)
+
     def expect_close(self):
         if self.buf or self.fill():
             show("S: ", self.buf)
@@ -192,6 +214,8 @@ def run(chat, script):
                 time.sleep(0.02)
         elif word == b"expect-close":
             chat.expect_close()
+        elif word == b"tls":
+            chat.start_tls(rest.strip())
         else:
             print("smtp-chat: bad script line: %r" % line, file=sys.stderr)
             sys.exit(2)
