@@ -68,3 +68,43 @@ wait_for() {
 		sleep 0.05
 	done
 }
+
+# smtp_hold MODE N [OPTION...]: t/helper/smtp-hold.py MODE (hold or
+# trickle) with N connections to kringd, in the background; returns once
+# all N are there (30 s at most), with the ready line in hold.ready.
+# Sets HOLD_PID; the holder's output goes to hold.out.
+smtp_hold() {
+	hold_mode_=$1 hold_n_=$2
+	shift 2
+	rm -f hold.ready release
+	"$PYTHON" "$TEST_DIR/helper/smtp-hold.py" "$hold_mode_" \
+		--port "$KRINGD_PORT" --count "$hold_n_" --ready hold.ready \
+		--release release "$@" >hold.out 2>&1 &
+	HOLD_PID=$!
+	test_at_exit "kill $HOLD_PID 2>/dev/null"
+	hold_i_=0
+	until [ -e hold.ready ]; do
+		kill -0 "$HOLD_PID" 2>/dev/null || { cat hold.out; return 1; }
+		hold_i_=$((hold_i_ + 1))
+		[ $hold_i_ -lt 600 ] || { echo "not all $hold_n_ there after 30 s"; return 1; }
+		sleep 0.05
+	done
+}
+
+# smtp_release: let smtp_hold's connections go; the holder must exit 0,
+# having found all of them fine.
+smtp_release() {
+	: >release &&
+	{ wait "$HOLD_PID" || { cat hold.out; return 1; }; } &&
+	grep "all fine" hold.out
+}
+
+# big_message N: a message of about 100 KB with Message-ID
+# <full-N@example.net> (CRLF line ends), for filling a store.
+big_message() {
+	awk -v n="$1" 'BEGIN {
+		printf "From: Anna <anna@example.net>\r\nSubject: full %d\r\n", n
+		printf "Message-ID: <full-%d@example.net>\r\n\r\n", n
+		for (i = 0; i < 1300; i++) printf "%d %075d\r\n", n, i
+	}'
+}

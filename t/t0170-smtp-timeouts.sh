@@ -124,6 +124,30 @@ test_expect_success 'a client idle inside DATA gets 421 4.4.2; nothing is stored
 	test "$(stored_count)" = 1
 '
 
+test_expect_success 'all of the data and the dot, but not its CRLF: not done; 421 4.4.2, nothing stored' '
+	smtp_chat -t 4.5 <<-\EOF &&
+	< 220
+	> EHLO c
+	< 250
+	> MAIL FROM:<a@example.net>
+	< 250
+	> RCPT TO:<kring@example.org>
+	< 250
+	> DATA
+	< 354
+	> Subject: almost
+	> Message-ID: <almost@example.net>
+	>
+	> all of it
+	>raw .
+	< 421 4.4.2
+	expect-close
+	EOF
+	test $(grep -c "timeout after DATA from 127.0.0.1" kringd.log) = 2 &&
+	! kring show -s store almost@example.net &&
+	test "$(stored_count)" = 1
+'
+
 test_expect_success 'kringd still takes new connections' '
 	smtp_chat <<-\EOF
 	< 220
