@@ -197,15 +197,19 @@ batch_commit(struct committer *c, struct commit_job **jobs, size_t n)
 			return rc;
 		}
 	}
-	return mdb_txn_commit(txn);
+	return store_commit(&c->srv->store, txn);
 }
 
 static void
 batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 {
-	int rc = batch_commit(c, jobs, n);
+	int rc = batch_commit(c, jobs, n), dead;
 
 	log_debug("group commit: %zu message(s)", n);
+	/* Room freed in a full map (by a tool, a delivery) may be ours only
+	 * after stale readers are gone and one more commit: store_reclaim. */
+	if (rc == MDB_MAP_FULL && store_reclaim(&c->srv->store) == 0)
+		rc = batch_commit(c, jobs, n);
 
 	if (rc != 0 && n > 1) {
 		/* One message should not fail its neighbours: each alone. */
@@ -225,6 +229,14 @@ batch_run(struct committer *c, struct commit_job **jobs, size_t n)
 	if ((rc = store_preallocate(&c->srv->store, PREALLOC_AHEAD,
 	    PREALLOC_CHUNK)) != 0)
 		log_debug("preallocate: %s", strerror(rc));
+	/* A process that ended inside a read transaction leaves its reader
+	 * slot behind, pinning its snapshot: no page freed since would be
+	 * reused (the store only grows), and 254 of them fill the table. */
+	if ((rc = mdb_reader_check(c->srv->store.env, &dead)) != 0)
+		log_warnx("reader check: %s", mdb_strerror(rc));
+	else if (dead > 0)
+		log_info("store: %d reader slot(s) of ended processes cleared",
+		    dead);
 }
 
 static gpointer

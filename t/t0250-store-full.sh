@@ -8,17 +8,15 @@ kringd_config - <<\EOF
 map_size_mb = 1
 EOF
 
-# big N: a message of about 100 KB with Message-ID <full-N@example.net>.
-big() {
-	awk -v n="$1" 'BEGIN {
-		printf "From: Anna <anna@example.net>\r\nSubject: full %d\r\n", n
-		printf "Message-ID: <full-%d@example.net>\r\n\r\n", n
-		for (i = 0; i < 1300; i++) printf "%d %075d\r\n", n, i
-	}'
-}
-
-test_expect_success 'kringd starts on a 1 MB store' '
-	kringd_start
+test_expect_success 'kringd starts on a 1 MB store; 200 KB wait in its outbox' '
+	kringd_start &&
+	{
+		printf "From: kring@example.org\nTo: someone@example.net\nSubject: queued\n\n" &&
+		awk "BEGIN { for (i = 0; i < 2600; i++) printf \"%075d\\n\", i }"
+	} >queued.eml &&
+	kring send -c kring.conf <queued.eml &&
+	kring outbox -s store --json >outbox &&
+	test $(wc -l <outbox) = 1
 '
 
 test_expect_success 'send 100 KB messages until one gets 452 4.3.1' '
@@ -26,7 +24,7 @@ test_expect_success 'send 100 KB messages until one gets 452 4.3.1' '
 	n=0 &&
 	while [ $n -lt 40 ] && [ $(wc -l <refused) -lt 3 ]; do
 		n=$((n + 1))
-		big $n >msg.$n &&
+		big_message $n >msg.$n &&
 		printf "< 220\n> EHLO c\n< 250\n> MAIL FROM:<a@example.net>\n< 250\n> RCPT TO:<kring@example.org>\n< 250\n> DATA\n< 354\n>data msg.$n\n< 250|452\n> NOOP\n< 250\n> QUIT\n< 221\n" |
 		smtp_chat >/dev/null || { cat chat.out; return 1; }
 		if grep "^S: 250 2.0.0 Ok: queued" chat.out; then
@@ -64,6 +62,37 @@ test_expect_success 'kring stats counts exactly the taken ones; kring threads re
 	test "$(stored_count)" = $(wc -l <taken) &&
 	kring threads -s store >threads &&
 	test $(wc -l <threads) = $(wc -l <taken)
+'
+
+# resend: the refused messages again; each must get 250 now.
+resend() {
+	mv refused refused.before &&
+	: >refused &&
+	while read n; do
+		printf "< 220\n> EHLO c\n< 250\n> MAIL FROM:<a@example.net>\n< 250\n> RCPT TO:<kring@example.org>\n< 250\n> DATA\n< 354\n>data msg.$n\n< 250\n> QUIT\n< 221\n" |
+		smtp_chat >/dev/null || { cat chat.out; return 1; }
+		echo $n >>taken
+	done <refused.before
+}
+
+test_expect_success 'room made in the map (the queued 200 KB dropped): a refused one gets 250' '
+	id=$(sed -n "s/^{\"id\":\([0-9]*\),.*/\1/p" outbox) && test -n "$id" &&
+	kring outbox -s store drop $id &&
+	test -z "$(kring outbox -s store)" &&
+	head -1 refused >refused.one && mv refused.one refused &&
+	resend &&
+	test "$(stored_count)" = $(wc -l <taken)
+'
+
+test_expect_success 'restarted with map_size_mb = 4, kringd takes the rest' '
+	kringd_stop &&
+	sed "s/^map_size_mb = 1$/map_size_mb = 4/" kring.conf >kring.conf.new &&
+	mv kring.conf.new kring.conf && grep -x "map_size_mb = 4" kring.conf &&
+	kringd_start &&
+	: >refused &&
+	for n in $(sed 1d refused.before); do echo $n >>refused; done &&
+	resend &&
+	test "$(stored_count)" = $(wc -l <taken)
 '
 
 test_expect_success 'kringd stops cleanly, and after a restart all is still there' '

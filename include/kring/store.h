@@ -130,6 +130,29 @@ void store_close(struct store *st);
 int store_begin(struct store *st, bool write, MDB_txn **txn);
 
 /*
+ * Commit TXN (mdb_txn_commit, which frees it either way).  Returns 0,
+ * or the error, with a disk that filled up as ENOSPC: LMDB reports a
+ * short write (the file system took part of a page write and then had
+ * no room) as EIO, which is then reported as ENOSPC when the store's
+ * file system has less than STORE_ROOM_MIN bytes left for us.
+ */
+int store_commit(struct store *st, MDB_txn *txn);
+#define STORE_ROOM_MIN (1u << 20)
+
+/*
+ * Make room freed in a full map usable now.  LMDB gives the pages
+ * transaction T freed to transactions from T + 2 on only, a commit that
+ * failed does not count, and a reader slot left by a process that ended
+ * inside a read transaction (a tool killed, or one that exited without
+ * closing the store) pins its snapshot, so nothing freed after it is
+ * reused.  This clears such slots (mdb_reader_check), then commits one
+ * write transaction that changes nothing (the schema record put again as
+ * it is).  Returns 0 or an LMDB / errno code (MDB_MAP_FULL when not even
+ * that fits).  Only from the writing thread, no write transaction open.
+ */
+int store_reclaim(struct store *st);
+
+/*
  * Keep at least AHEAD bytes of zeros written past the last page in use,
  * adding CHUNK at a time (never past the map size).  A commit that does
  * not grow the file makes the file system journal nothing, so fsync is

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <glib.h>
 
@@ -180,6 +181,49 @@ int
 store_begin(struct store *st, bool write, MDB_txn **txn)
 {
 	return mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, txn);
+}
+
+int
+store_commit(struct store *st, MDB_txn *txn)
+{
+	int rc = mdb_txn_commit(txn);
+	struct statvfs vfs;
+	unsigned long long room;
+
+	/* LMDB's mdb_page_flush turns a short pwrite into EIO ("short
+	 * write, filesystem full?"); the client must hear 452 4.3.1 then,
+	 * as for ENOSPC, not 451.  A real I/O error on a nearly full disk
+	 * becomes 452 too: both are temporary, the client keeps the mail. */
+	if (rc != EIO || statvfs(st->path, &vfs) != 0)
+		return rc;
+	room = (unsigned long long)(geteuid() == 0 ? vfs.f_bfree :
+	    vfs.f_bavail) * vfs.f_frsize;
+	return room < STORE_ROOM_MIN ? ENOSPC : rc;
+}
+
+int
+store_reclaim(struct store *st)
+{
+	MDB_txn *txn;
+	MDB_val k = { 6, "schema" }, v;
+	unsigned char buf[4];
+	int dead, rc;
+
+	if ((rc = mdb_reader_check(st->env, &dead)) != 0 ||
+	    (rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return rc;
+	if ((rc = mdb_get(txn, st->dbi[DB_META], &k, &v)) == 0 &&
+	    v.mv_size == sizeof buf) {
+		memcpy(buf, v.mv_data, sizeof buf);	/* dies with the put */
+		v.mv_data = buf;
+		rc = mdb_put(txn, st->dbi[DB_META], &k, &v, 0);
+	} else if (rc == 0)
+		rc = EINVAL;
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return store_commit(st, txn);
 }
 
 int
