@@ -92,10 +92,20 @@ $(O)/bin/fuzz-%: $(O)/fuzz/%.o $(FUZZ_MAIN) $(LIBKRING)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(LDLIBS)
 
-fuzz:
+# The HTTP target drives web.c itself, over a socket.
+$(O)/bin/fuzz-http: $(O)/fuzz/http.o $(FUZZ_MAIN) $(O)/daemon/web.o $(LIBKRING)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(FUZZ_LINK) -o $@ $^ $(LDLIBS)
+
+fuzz: deps
 	$(MAKE) O=build-fuzz CC=clang FUZZ_ENGINE=libfuzzer \
 		SANITIZE=fuzzer-no-link,address,undefined \
 		$(FUZZ_SRC:fuzz/%.c=build-fuzz/bin/fuzz-%)
+
+# make fuzz-run SECONDS=N: each target N seconds under libFuzzer.
+SECONDS ?= 60
+fuzz-run: fuzz
+	fuzz/run $(SECONDS)
 
 deps:
 	@scripts/install-deps
@@ -140,4 +150,4 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps fuzz run test install clean
+.PHONY: all deps fuzz fuzz-run run test install clean

@@ -225,6 +225,8 @@ void bounces_log(const struct commit_job *job);
 /* web.c: the one-click unsubscribe.  Bind SPEC ("host:port", before
  * privileges are dropped): NULL with a log line on failure. */
 struct web *web_bind(struct server *srv, const char *spec);
+/* The host:port it is bound to (a port 0 picked a free one). */
+const char *web_address(const struct web *w);
 /* Serve, once the store is open: 0 or -1. */
 int web_start(struct web *w);
 /* Finish the requests in flight, close, free.  NULL is fine. */
@@ -237,9 +239,6 @@ void scheduler_stop(struct scheduler *sc);
 
 /* listener.c */
 int listeners_open(struct server *srv);
-/* Into BUF the address FD is bound to, "host:port" ("[v6]:port"): port
- * 0 picks a free one, and logs and tests need the one picked. */
-void socket_name(int fd, char *buf, size_t buflen);
 void listeners_close(struct server *srv);
 
 /* session.c */

@@ -13,6 +13,7 @@
 
 #include "daemon.h"
 #include "kring/log.h"
+#include "kring/util.h"
 
 static void
 accept_cb(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
@@ -30,31 +31,6 @@ accept_error_cb(struct evconnlistener *evl, void *arg)
 
 	/* EMFILE and the like: log, keep listening. */
 	log_warn("accept on %s", l->bound);
-}
-
-void
-socket_name(int fd, char *buf, size_t buflen)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
-
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET6) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-			inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
-			port = ntohs(s6->sin6_port);
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-			inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
-			port = ntohs(s4->sin_port);
-		}
-	}
-	snprintf(buf, buflen, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d",
-	    host, port);
 }
 
 static int

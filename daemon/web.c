@@ -108,6 +108,12 @@ web_bind(struct server *srv, const char *spec)
 	return w;
 }
 
+const char *
+web_address(const struct web *w)
+{
+	return w->bound;
+}
+
 static void
 link_free(struct leave_link *l)
 {
@@ -339,7 +345,10 @@ post_field(void *cls, enum MHD_ValueKind kind, const char *key,
 {
 	struct request *rq = cls;
 
-	if (strcmp(key, "List-Unsubscribe") == 0 && off == 0 &&
+	/* A multipart part without a name comes with KEY NULL (found by
+	 * fuzz-http); an empty value may come with DATA NULL. */
+	if (key != NULL && data != NULL &&
+	    strcmp(key, "List-Unsubscribe") == 0 && off == 0 &&
 	    size == strlen("One-Click") && memcmp(data, "One-Click", size) == 0)
 		rq->one_click = true;
 	return MHD_YES;
@@ -391,6 +400,9 @@ on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	*req_cls = NULL;
 }
 
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -406,12 +418,13 @@ web_start(struct web *w)
 {
 	w->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_POLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, w,
+	    /* First, or libmicrohttpd logs the options before it itself. */
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)w->fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTIONS_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (w->mhd == NULL) {
 		log_warnx("web %s: libmicrohttpd did not start", w->bound);

@@ -5,25 +5,66 @@
  * command; a token is lower case and NUL-ended within its buffer; an
  * unknown command is kept as printable ASCII only, cut to its limit; a
  * decision has an id only with a token; and the parse is deterministic.
+ * The input is also read as the Subject sent to the request address
+ * (member_request_from_subject), with the same checks, and its words
+ * after a name command as a display name (member_name_clean): one line,
+ * bounded.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib.h>
 
+#include "kring/member.h"
 #include "kring/membercmd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
+static void check_request(const struct member_request *r);
+
+/* The input as a Subject to community-request@. */
+static void
+check_subject(const uint8_t *data, size_t size)
+{
+	char *subject = g_strndup((const char *)data, size);
+	char name[MEMBER_NAME_MAX + 1];
+	struct member_request r;
+	const char *rest = NULL;
+
+	member_request_from_subject(subject, &r, &rest);
+	check_request(&r);
+	CHECK(rest == NULL || (rest >= subject &&
+	    rest <= subject + strlen(subject)));
+	if (r.cmd == MCMD_NAME && rest != NULL &&
+	    member_name_clean(rest, name) == 0) {
+		CHECK(strlen(name) <= MEMBER_NAME_MAX);
+		CHECK(strpbrk(name, "\r\n") == NULL);
+		CHECK(g_utf8_validate(name, -1, NULL));
+	}
+	g_free(subject);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct member_request r, again;
-	size_t tlen, ulen;
 
 	member_request_parse((const char *)data, size, &r);
+	check_request(&r);
+	member_request_parse((const char *)data, size, &again);
+	CHECK(memcmp(&r, &again, sizeof r) == 0);
+	check_subject(data, size);
+	return 0;
+}
+
+static void
+check_request(const struct member_request *rq)
+{
+	const struct member_request r = *rq;
+	size_t tlen, ulen;
+
 	CHECK(r.cmd >= MCMD_HELP && r.cmd <= MCMD_DECIDE);
 	CHECK(strcmp(member_cmd_name(r.cmd), "?") != 0);
 	tlen = strnlen(r.token, sizeof r.token);
@@ -38,7 +79,4 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.cmd == MCMD_DECIDE && r.id == 0)
 		CHECK(tlen == 0);
 	CHECK(r.lang[sizeof r.lang - 1] == '\0');
-	member_request_parse((const char *)data, size, &again);
-	CHECK(memcmp(&r, &again, sizeof r) == 0);
-	return 0;
 }

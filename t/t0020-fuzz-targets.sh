@@ -44,8 +44,10 @@ test_expect_success 'staffauth: hostile sub-addresses and Authentication-Results
 	# that day * 86400 overflowed (lib/staff/staffauth.c).
 	echo "K3RvcGljLitEREQ2NjY2NjY2NkRERC5A0dTRi5CPnGMucisuQHktQA==" |
 		base64 -d >far-expiry &&
+	# Another, of the target itself: announcements name no topic.
+	printf "+announce@" >announce &&
 	fuzz-staffauth pass-dkim odd-spf empty-values tld-only bare \
-		cut-at-name long far-expiry &&
+		cut-at-name long far-expiry announce &&
 	run_over staffauth "$TEST_DIR/data"
 '
 
@@ -60,9 +62,11 @@ test_expect_success 'membercmd: hostile command sub-addresses' '
 	printf "r\303\251sum\303\251\001\377" >eight-bit &&
 	printf "%%0200d" 0 >long-unknown &&
 	printf "" >empty &&
+	printf "Re: name Ann\001\r\nBcc: x@y" >subject-name-crlf &&
+	printf "AW: naam %%0100d" 0 >subject-name-long &&
 	fuzz-membercmd confirm-empty confirm-upper confirm-long approve-empty \
 		approve-overflow reject-zero approve-dashes eight-bit \
-		long-unknown empty
+		long-unknown empty subject-name-crlf subject-name-long
 '
 
 test_expect_success 'config: the shipped config and broken ones' '
@@ -70,6 +74,29 @@ test_expect_success 'config: the shipped config and broken ones' '
 	printf "community \"x\" { address = \"@\" }\n" >bad-address &&
 	printf "listen = { \"[::1\" }\nmap_size_mb = -1\n" >bad-values &&
 	fuzz-config "$TEST_DIR/../conf/kring.conf" open-section bad-address bad-values
+'
+
+test_expect_success 'dsn: the suite'"'"'s bounces, and what is no bounce' '
+	run_over dsn "$TEST_DIR/data" &&
+	printf "From: a@b\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822;\nAction: FAILED\nStatus: 5.1.1 (x)\n\n--B--\n" >status-empty-rcpt &&
+	printf "Content-Type: message/delivery-status\n\n%%04000d\n" 0 >status-long &&
+	fuzz-dsn status-empty-rcpt status-long
+'
+
+test_expect_success 'http: requests at the one-click address, over a socket' '
+	# A finding of fuzz-http: a form part without a name reached
+	# web.c with a NULL key (strcmp on NULL).
+	echo "UE9TVCAvdS9rcmluZy9hbm5AZXhhbXBsZS5vcmcvdWI5N2EuZWNkNGMyMGU4MjdlNWYzYyBIVFRQLzEuMQ0KSG9zdDoga3JpbmcudGVzdA0KQ29udGVudC1UeXBlOiBtdWx0aXBhcnQvZm9ybS1kYXRhOyBib3VuZGFyeT1YWA0KQ29udGVudC1MZW5ndGg6IDg0DQoNCi0tWFgNCkNvbnRlbnQtRGlzcG9zaXRpb25mcjogb20tZGF0YTsgbmFtZT0iTGmXi9KqbjJ1YnNjcmliZSINCg0KT25lLUNsaWNrDQotLVhYLS0NCg==" |
+		base64 -d >nameless-part &&
+	printf "GET /u/%%s HTTP/1.1\r\n\r\n" "$(printf "%%03000d" 0)" >long-path &&
+	fuzz-http nameless-part long-path 2>http.log
+'
+
+test_expect_success 'every target: its seeds in fuzz/seeds' '
+	for d in "$TEST_DIR"/../fuzz/seeds/*/; do
+		t=$(basename "$d") &&
+		run_over "$t" "$d" 2>>seeds.log || return 1
+	done
 '
 
 if [ -d "$CORPORA" ]; then

@@ -334,6 +334,27 @@ test_expect_success 'kringd does not start on a bad certificate: exit 78' '
 	test "$status" = 78 && grep "kring.conf:6: tls_cert_file" err
 '
 
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+test_expect_success 'a key only root may read, and user = nobody: read before the drop' '
+	cert four && chmod 600 four.key &&
+	mkdir -p store-nobody && chown nobody store-nobody &&
+	kringd_config - <<-\EOF &&
+	tls_cert_file = "four.pem"
+	tls_key_file = "four.key"
+	user = "nobody"
+	EOF
+	kringd_start -s store-nobody &&
+	grep "running as nobody" kringd.log &&
+	serves four.pem &&
+	kill -HUP $KRINGD_PID &&
+	wait_for kringd.log "four.key: .*STARTTLS keeps the old certificate" &&
+	serves four.pem &&
+	kringd_stop
+'
+else
+	test_skip 'a root-only key with a user drop' 'not root, or no user nobody'
+fi
+
 test_expect_success 'without a certificate, no STARTTLS: not offered, 502' '
 	kringd_config &&
 	kringd_start &&

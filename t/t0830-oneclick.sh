@@ -195,6 +195,15 @@ test_expect_success 'the form of the page works as multipart/form-data too' '
 	test "$(state_of dora@example.net)" = left
 '
 
+test_expect_success 'a form part without a name (a fuzz-http finding): an answer, kringd goes on' '
+	printf -- "--XX\r\nContent-Disposition: form-data\r\n\r\nOne-Click\r\n--XX--\r\n" >nameless &&
+	code=$(web -H "Content-Type: multipart/form-data; boundary=XX" \
+		--data-binary @nameless "$W$(cat path.carl)") &&
+	test "$code" = 200 &&
+	kill -0 $KRINGD_PID &&
+	kringd_log_clean
+'
+
 test_expect_success 'an expired link: 410, nothing changed' '
 	member add erik@example.net >/dev/null &&
 	before=$(sink_count) &&

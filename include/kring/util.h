@@ -31,6 +31,10 @@ int parse_long(const char *text, long min, long max, long *out);
  * them from it: a build tree, or an install, also a relocated one. */
 char *program_dir(void);
 
+/* Into BUF the address FD is bound to, "host:port" ("[v6]:port"): port
+ * 0 picks a free one, and logs and tests need the one picked. */
+void socket_name(int fd, char *buf, size_t buflen);
+
 /* Lower-case ASCII in place; returns S. */
 char *ascii_lower(char *s);
 
