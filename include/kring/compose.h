@@ -15,8 +15,10 @@
  * can start a header field of its own.  Each run of control characters
  * (CR and LF among them) in a name, the subject or a field value becomes
  * one space; addresses, field names and the Message-ID domain are
- * checked and refused when bad.  Text that is itself an encoded word
- * ("=?utf-8?q?...?=") is written as it is, so readers decode it.  Call
+ * checked and refused when bad.  Names and the subject are decoded
+ * first where they hold encoded words ("=?utf-8?q?...?="), as readers
+ * decode them (compose_header_text), so that what a reader sees never
+ * holds a line break.  Call
  * msginfo_global_init() once per process first (it initialises gmime).
  */
 #ifndef KRING_COMPOSE_H
@@ -91,6 +93,24 @@ int compose_build(const struct compose_msg *m, GByteArray *out,
  * cannot send is better refused here).  Needs gmime initialised.
  */
 bool compose_addr_valid(const char *addr);
+
+/*
+ * TEXT (a name or subject, UTF-8) as compose_build writes it, before
+ * encoding (g_free): RFC 2047 encoded words decoded, again while that
+ * changes it (at most 8 rounds, then any "=?" left is broken up), each
+ * run of control characters (CR and LF among them) one space, the ends
+ * trimmed, valid UTF-8.  So it decodes to itself, one line.
+ */
+char *compose_header_text(const char *text);
+
+/*
+ * RAW, the value of an unstructured field as received (a post's
+ * Subject): NULL when decoding it (again while that changes it) gives
+ * no control character, so that it can be kept byte for byte; else the
+ * value to write instead (g_free): compose_header_text() of it, encoded
+ * again.  Needs gmime initialised.
+ */
+char *compose_header_reencode(const char *raw);
 
 /*
  * Append MSG (a message as compose_build writes it) to OUT as one mboxrd

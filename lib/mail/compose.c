@@ -66,6 +66,94 @@ header_text(const char *text)
 	return g_strstrip(g_string_free(out, FALSE));
 }
 
+/* True when TEXT has a control character (TAB too: decoded words are
+ * never folded, so a TAB there is the sender's). */
+static bool
+has_control(const char *text)
+{
+	for (const char *p = text; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
+#define DECODE_ROUNDS 8
+
+/*
+ * Readers decode encoded words (RFC 2047) in names and subjects, and some
+ * decode what that gives once more.  So a name or subject is decoded here
+ * as they would, again while that changes it, and cleaned (header_text)
+ * after each round: "=?utf-8?q?Ann=0D=0ABcc=3A_x=40evil?=" (or the same
+ * encoded twice, which a post's From or Subject gives once kring has
+ * decoded it) becomes "Ann Bcc: x@evil", which gmime encodes again where
+ * needed and which decodes back to itself, one line.  Written as it was,
+ * it would decode to a line break and a Bcc.  After DECODE_ROUNDS rounds
+ * any "=?" left is broken up, so nothing decodes further.
+ */
+char *
+compose_header_text(const char *text)
+{
+	char *cur = header_text(text);
+
+	for (int i = 0; i < DECODE_ROUNDS && strstr(cur, "=?") != NULL; i++) {
+		char *dec = g_mime_utils_header_decode_text(NULL, cur);
+		char *next = header_text(dec);
+
+		g_free(dec);
+		if (strcmp(next, cur) == 0) {
+			g_free(next);
+			return cur;
+		}
+		g_free(cur);
+		cur = next;
+	}
+	if (strstr(cur, "=?") != NULL) {
+		char *dec = g_mime_utils_header_decode_text(NULL, cur);
+		bool same = strcmp(dec, cur) == 0;
+
+		g_free(dec);
+		if (!same) {
+			gchar **parts = g_strsplit(cur, "=?", -1);
+
+			g_free(cur);
+			cur = g_strjoinv("= ?", parts);
+			g_strfreev(parts);
+		}
+	}
+	return cur;
+}
+
+char *
+compose_header_reencode(const char *raw)
+{
+	char *cur = g_strdup(raw != NULL ? raw : "");
+	bool unsafe = false;
+	char *clean;
+
+	/* Unfolded first: folding is not a line break in the value. */
+	for (char *p = cur; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	for (int i = 0; i < DECODE_ROUNDS && !unsafe &&
+	    strstr(cur, "=?") != NULL; i++) {
+		char *dec = g_mime_utils_header_decode_text(NULL, cur);
+		bool same = strcmp(dec, cur) == 0;
+
+		unsafe = has_control(dec);
+		g_free(cur);
+		cur = dec;
+		if (same)
+			break;
+	}
+	g_free(cur);
+	if (!unsafe)
+		return NULL;
+	clean = compose_header_text(raw);
+	cur = g_mime_utils_header_encode_text(NULL, clean, "utf-8");
+	g_free(clean);
+	return cur;
+}
+
 /* TEXT as a body: valid UTF-8 with LF line ends (gmime writes CRLF),
  * ending in a newline unless empty.  *LEN gets its length (g_free). */
 static char *
@@ -272,7 +360,7 @@ static void
 message_add_address(GMimeMessage *msg, GMimeAddressType type,
     const char *name, const char *addr)
 {
-	char *clean = header_text(name);
+	char *clean = compose_header_text(name);
 	InternetAddress *ia = internet_address_mailbox_new(
 	    *clean != '\0' ? clean : NULL, addr);
 
@@ -411,7 +499,7 @@ message_headers(GMimeMessage *msg, const struct compose_msg *m,
 {
 	int64_t when = m->date != 0 ? m->date : kring_now();
 	GDateTime *date;
-	char *subject = header_text(m->subject);
+	char *subject = compose_header_text(m->subject);
 
 	message_addresses(msg, m);
 	g_mime_message_set_subject(msg, subject, "utf-8");

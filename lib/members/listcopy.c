@@ -7,6 +7,7 @@
 #include <gmime/gmime.h>
 
 #include "kring/author.h"
+#include "kring/compose.h"
 #include "kring/hfield.h"
 #include "kring/listcopy.h"
 #include "kring/membertoken.h"
@@ -31,6 +32,74 @@ field_dropped(const struct hfield *f)
 	return false;
 }
 
+/* The author's display name as compose_header_text() makes it
+ * (g_free). */
+static char *
+safe_author_name(const char *raw, size_t len)
+{
+	char *once = msg_author_name(raw, len);
+	char *name = compose_header_text(once);
+
+	g_free(once);
+	return name;
+}
+
+/* The post's From field value (g_free; NULL when none), written anew
+ * from its address and safe_author_name() when its phrase would decode
+ * to a line break: it goes into X-Original-From, Reply-To and Cc. */
+static char *
+safe_from(const char *raw, size_t len)
+{
+	char *from = msg_header_get(raw, len, "From");
+	char *again, *name, *addr;
+	InternetAddress *ia;
+
+	if (from == NULL || (again = compose_header_reencode(from)) == NULL)
+		return from;
+	g_free(again);
+	name = safe_author_name(raw, len);
+	addr = msg_author_address(raw, len);
+	if (addr[0] != '\0') {
+		ia = internet_address_mailbox_new(name[0] ? name : NULL, addr);
+		internet_address_set_charset(ia, "utf-8");
+		g_free(from);
+		from = internet_address_to_string(ia, NULL, TRUE);
+		g_object_unref(ia);
+	}
+	g_free(name);
+	g_free(addr);
+	return from;
+}
+
+/* The Subject field F of a post as the copy shows it, into OUT: with
+ * the community's tag, and written anew as one line when it decodes to
+ * a line break (an encoded "\r\nBcc: ..."); else byte for byte. */
+static void
+copy_subject(GByteArray *out, const struct community_conf *c,
+    const struct hfield *f)
+{
+	char *v = hfield_value(f);
+	char *again = compose_header_reencode(v);
+
+	if (again != NULL) {
+		g_free(v);
+		v = again;
+	}
+	if (c->subject_tag != NULL && strstr(v, c->subject_tag) == NULL) {
+		char *t = g_strdup_printf("%s %s", c->subject_tag, v);
+
+		g_free(v);
+		v = t;
+	} else if (again == NULL) {
+		g_byte_array_append(out, (const guint8 *)f->start,
+		    (guint)f->len);
+		g_free(v);
+		return;
+	}
+	hfield_add(out, "Subject", v);
+	g_free(v);
+}
+
 /* "Ann via Kring" <the community address, or RELAY: the author's relay
  * address>, encoded where not ASCII.  Behind a relay address the
  * author's own address is never the name. */
@@ -38,7 +107,9 @@ static char *
 rewritten_from(const struct community_conf *c, const char *raw, size_t len,
     const char *relay)
 {
-	char *author = msg_author_name(raw, len);
+	/* Decoded to the end: a From phrase encoded twice would still hold
+	 * an encoded word of a line break once gmime decoded it. */
+	char *author = safe_author_name(raw, len);
 	char *addr = msg_author_address(raw, len);
 	bool hide = relay != NULL;
 	const char *at = relay ? relay : c->address;
@@ -98,7 +169,7 @@ copy_header(GByteArray *out, const struct community_conf *c, const char *raw,
 	const char *p = raw, *end = raw + body;
 	/* FROM: how to reach the author, as the copy may tell it. */
 	char *from = relay ? rewritten_from(c, raw, len, relay) :
-	    msg_header_get(raw, len, "From");
+	    safe_from(raw, len);
 	char *reply_to = relay ? NULL : msg_header_get(raw, len, "Reply-To");
 	bool rewrite = c->dmarc_rewrite || relay != NULL;
 	bool cc_done = false;
@@ -108,17 +179,8 @@ copy_header(GByteArray *out, const struct community_conf *c, const char *raw,
 		if (f.namelen == 0 || field_dropped(&f) ||
 		    (relay != NULL && hfield_is(&f, "Sender")))
 			continue;
-		if (hfield_is(&f, "Subject") && c->subject_tag != NULL) {
-			char *v = hfield_value(&f);
-
-			if (strstr(v, c->subject_tag) == NULL) {
-				char *t = g_strdup_printf("%s %s", c->subject_tag, v);
-
-				hfield_add(out, "Subject", t);
-				g_free(t);
-			} else
-				hfield_add(out, "Subject", v);
-			g_free(v);
+		if (hfield_is(&f, "Subject")) {
+			copy_subject(out, c, &f);
 			continue;
 		}
 		if (hfield_is(&f, "From") && relay != NULL) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 
+#include "kring/compose.h"
 #include "kring/hfield.h"
 #include "kring/member.h"
 #include "kring/msginfo.h"
@@ -104,19 +105,41 @@ field_kept(const struct hfield *f)
 	return false;
 }
 
+/* The Subject field F into OUT: byte for byte, unless it decodes to a
+ * line break (an encoded "\r\nBcc: ..."), then written anew as one
+ * line (compose.h). */
+static void
+copy_subject(GByteArray *out, const struct hfield *f)
+{
+	char *v = hfield_value(f);
+	char *again = compose_header_reencode(v);
+
+	if (again != NULL)
+		hfield_add(out, "Subject", again);
+	else
+		g_byte_array_append(out, (const guint8 *)f->start,
+		    (guint)f->len);
+	g_free(again);
+	g_free(v);
+}
+
 /* "NAME via COMMUNITY" <ADDR>, encoded where not ASCII (g_free). */
 static char *
 relay_from(const struct community_conf *c, const char *name, const char *addr)
 {
 	const char *cname = c->description[0] ? c->description : c->name;
-	char *phrase = name != NULL && name[0] != '\0' ?
-	    g_strdup_printf("%s via %s", name, cname) :
+	/* Decoded to the end: a From phrase encoded twice would still
+	 * hold an encoded word of a line break (compose.h). */
+	char *safe = compose_header_text(name != NULL ? name : "");
+	char *phrase = safe[0] != '\0' ?
+	    g_strdup_printf("%s via %s", safe, cname) :
 	    g_strdup_printf("A member via %s", cname);
 	InternetAddress *ia = internet_address_mailbox_new(phrase, addr);
 	char *out = internet_address_to_string(ia, NULL, TRUE);
 
 	g_object_unref(ia);
 	g_free(phrase);
+	g_free(safe);
 	return out;
 }
 
@@ -133,10 +156,15 @@ relay_copy_make(const struct community_conf *c, const char *raw, size_t len,
 	hfield_add(out, "From", from);
 	hfield_add(out, "Reply-To", from);
 	hfield_add(out, "To", to);
-	while (hfield_next(&p, end, &f))
-		if (f.namelen > 0 && field_kept(&f))
+	while (hfield_next(&p, end, &f)) {
+		if (f.namelen == 0 || !field_kept(&f))
+			continue;
+		if (hfield_is(&f, "Subject"))
+			copy_subject(out, &f);
+		else
 			g_byte_array_append(out, (const guint8 *)f.start,
 			    (guint)f.len);
+	}
 	g_byte_array_append(out, (const guint8 *)"\r\n", 2);
 	g_byte_array_append(out, (const guint8 *)raw + body,
 	    (guint)(len - body));

@@ -478,6 +478,13 @@ test_words(void)
 		/* Already an encoded word: written as it is, so readers
 		 * decode it (RFC 2047 7 asks only that it be valid). */
 		{ "=?utf-8?q?encoded_word?=", "encoded word" },
+		/* An encoded word of a line break and a Bcc (once or twice
+		 * encoded): decoded to the end here, so what readers decode
+		 * is one line, never a field of its own. */
+		{ "=?utf-8?q?Ann=0D=0ABcc=3A_x=40evil.example?=",
+		    "Ann Bcc: x@evil.example" },
+		{ "=?utf-8?q?=3D=3Futf-8=3Fq=3FAnn=3D0D=3D0ABcc=3D3A=5Fx=3D40e"
+		    "vil.example=3F=3D?=", "Ann Bcc: x@evil.example" },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
