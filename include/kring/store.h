@@ -89,6 +89,8 @@ struct msg_rec {
 	uint32_t flags;		/* MSG_F_* */
 };
 #define MSG_F_DERIVED_ID 1u	/* Message-ID derived by kring */
+#define MSG_F_STAFF_ACTION 2u	/* a staff action by mail (staffaction.h):
+				 * not a post the staff figures count */
 
 #define NODE_REC_VERSION 1
 /* Followed by the parent's idkey (no NUL), or nothing at a top node. */
@@ -156,8 +158,9 @@ int store_reclaim(struct store *st);
  * Keep at least AHEAD bytes of zeros written past the last page in use,
  * adding CHUNK at a time (never past the map size).  A commit that does
  * not grow the file makes the file system journal nothing, so fsync is
- * cheaper.  Call only with no write transaction open, from the thread
- * that writes.  Returns 0 or an errno code.
+ * cheaper.  Takes LMDB's writer lock while it writes (a write
+ * transaction it aborts), so call it with no write transaction open in
+ * this thread.  Returns 0 or an errno / LMDB code.
  */
 int store_preallocate(struct store *st, size_t ahead, size_t chunk);
 

@@ -226,37 +226,69 @@ store_reclaim(struct store *st)
 	return store_commit(st, txn);
 }
 
+/* Where store_preallocate would write zeros: from *FROM (the file's
+ * end) to *TO; *TO == *FROM when AHEAD bytes are there already. */
+static int
+prealloc_plan(struct store *st, size_t ahead, size_t chunk, int *fd,
+    off_t *from, off_t *to)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	struct stat sb;
+	off_t used;
+
+	if (mdb_env_info(st->env, &info) != 0 ||
+	    mdb_env_stat(st->env, &stat) != 0 ||
+	    mdb_env_get_fd(st->env, fd) != 0 || fstat(*fd, &sb) != 0)
+		return EIO;
+	used = (off_t)(info.me_last_pgno + 1) * stat.ms_psize;
+	*from = *to = sb.st_size;
+	if (sb.st_size - used < (off_t)ahead)
+		*to = sb.st_size + (off_t)chunk;
+	if (*to > (off_t)info.me_mapsize)
+		*to = (off_t)info.me_mapsize;
+	if (*to < *from)
+		*to = *from;
+	return 0;
+}
+
 int
 store_preallocate(struct store *st, size_t ahead, size_t chunk)
 {
 	static const char zeros[1 << 16];
-	MDB_envinfo info;
-	MDB_stat stat;
-	struct stat sb;
-	off_t used, end, target;
-	int fd;
+	MDB_txn *lock;
+	off_t end, target;
+	int fd, rc;
 
-	if (mdb_env_info(st->env, &info) != 0 ||
-	    mdb_env_stat(st->env, &stat) != 0 ||
-	    mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
-		return EIO;
-	used = (off_t)(info.me_last_pgno + 1) * stat.ms_psize;
-	if (sb.st_size - used >= (off_t)ahead)
-		return 0;
-	target = sb.st_size + (off_t)chunk;
-	if (target > (off_t)info.me_mapsize)
-		target = (off_t)info.me_mapsize;
+	if ((rc = prealloc_plan(st, ahead, chunk, &fd, &end, &target)) != 0 ||
+	    end == target)
+		return rc;
+	/* Again under LMDB's writer lock (a write transaction, aborted):
+	 * kringd has more threads that write (fan-out, delivery) and tools
+	 * are processes that write; a commit of theirs between our fstat and
+	 * pwrite would put pages past the end we read, and the zeros would
+	 * overwrite them. */
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &lock)) != 0)
+		return rc;
+	if ((rc = prealloc_plan(st, ahead, chunk, &fd, &end, &target)) != 0)
+		goto out;
 	/* Only past the end of the file: LMDB has written nothing there. */
-	for (end = sb.st_size; end < target; ) {
+	while (end < target) {
 		size_t n = (size_t)(target - end) < sizeof zeros ?
 		    (size_t)(target - end) : sizeof zeros;
 		ssize_t w = pwrite(fd, zeros, n, end);
 
-		if (w < 0)
-			return errno;
+		if (w < 0) {
+			rc = errno;
+			goto out;
+		}
 		end += w;
 	}
-	return fdatasync(fd) == 0 ? 0 : errno;
+	if (fdatasync(fd) != 0)
+		rc = errno;
+out:
+	mdb_txn_abort(lock);
+	return rc;
 }
 
 size_t
