@@ -32,6 +32,16 @@
  * items; a map (what a dotted set or a list item makes) is true and
  * writes nothing.  A missing name is false and writes nothing.
  *
+ * Counts and plurals, for names that have no value of their own:
+ * NAME_count is the number of items of list NAME (0 when NAME is
+ * missing), so "{{#posts_count}}" tests a list once, not per item;
+ * NAME_one is a boolean, true when NAME is a count of exactly 1 (an
+ * integer 1, a list of one item, the text "1", or NAME_count of 1) and
+ * false for any other count, so that "{{n}} post{{^n_one}}s{{/n_one}}"
+ * writes "1 post" and "2 posts" (English and Dutch have one form for 1
+ * and one for every other number, 0 too).  When NAME is no count,
+ * NAME_one is missing.
+ *
  * Limits: a template file is at most TMPL_MAX_FILE bytes of valid UTF-8,
  * sections nest at most TMPL_MAX_NESTING deep in a file, partials at most
  * TMPL_MAX_PARTIALS deep, one rendering appends at most TMPL_MAX_OUTPUT

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,6 +84,7 @@ struct render {
 	GString *out;
 	size_t start;		/* the length OUT had */
 	GPtrArray *stack;	/* const struct tmpl_val *, innermost last */
+	GPtrArray *made;	/* struct tmpl_val *: NAME_count values */
 	long steps;
 	char *err;
 	size_t errlen;
@@ -747,7 +749,7 @@ render_step(struct render *r, const struct tmpl *t, const struct node *n)
 
 /* PATH in the innermost context that has its first part (NULL: "."). */
 static const struct tmpl_val *
-render_lookup(const struct render *r, char **path)
+render_find(const struct render *r, char **path)
 {
 	const struct tmpl_val *v = NULL;
 
@@ -764,6 +766,82 @@ render_lookup(const struct render *r, char **path)
 		v = v->kind == VAL_MAP ?
 		    g_hash_table_lookup(v->u.map->vals, path[k]) : NULL;
 	return v;
+}
+
+/* The count V stands for: an integer, the items of a list, or a text
+ * that is a decimal number; -1 for anything else. */
+static long
+val_count(const struct tmpl_val *v)
+{
+	char *end;
+	long n;
+
+	if (v == NULL)
+		return -1;
+	if (v->kind == VAL_INT)
+		return v->u.i;
+	if (v->kind == VAL_LIST)
+		return (long)v->u.items->len;
+	if (v->kind != VAL_STR || !g_ascii_isdigit(v->u.s[0]))
+		return -1;
+	n = strtol(v->u.s, &end, 10);
+	return *end == '\0' ? n : -1;
+}
+
+/* A copy of PATH with SUFFIX cut from its last part (g_strfreev), or
+ * NULL when the last part is not longer than SUFFIX and ends in it. */
+static char **
+path_less(char **path, const char *suffix)
+{
+	size_t last, len, slen = strlen(suffix);
+	char **base;
+
+	for (last = 0; path[last + 1] != NULL; last++)
+		;
+	len = strlen(path[last]);
+	if (len <= slen || strcmp(path[last] + len - slen, suffix) != 0)
+		return NULL;
+	base = g_strdupv(path);
+	base[last][len - slen] = '\0';
+	return base;
+}
+
+/*
+ * PATH as render_find has it; when it has no value, the helpers of
+ * template.h: NAME_count, the number of items of list NAME (0 when NAME
+ * is missing); NAME_one,
+ * true when NAME (NAME_count too) is a count of exactly 1.
+ */
+static const struct tmpl_val *
+render_lookup(struct render *r, char **path)
+{
+	static const struct tmpl_val one = { .kind = VAL_BOOL, .u.b = true };
+	static const struct tmpl_val other = { .kind = VAL_BOOL, .u.b = false };
+	const struct tmpl_val *v = render_find(r, path);
+	struct tmpl_val *made;
+	char **base;
+	long n;
+
+	if (v != NULL || path == NULL)
+		return v;
+	if ((base = path_less(path, "_count")) != NULL) {
+		v = render_find(r, base);
+		g_strfreev(base);
+		if (v != NULL && v->kind != VAL_LIST)
+			return NULL;
+		/* A list no item was added to is missing: 0 items. */
+		made = val_new(VAL_INT);
+		made->u.i = v != NULL ? (long)v->u.items->len : 0;
+		g_ptr_array_add(r->made, made);	/* lives as long as R */
+		return made;
+	}
+	if ((base = path_less(path, "_one")) == NULL)
+		return NULL;
+	n = val_count(render_lookup(r, base));
+	g_strfreev(base);
+	if (n < 0)
+		return NULL;	/* no count of that name: missing */
+	return n == 1 ? &one : &other;
 }
 
 static void
@@ -943,10 +1021,12 @@ tmpl_render(struct tmpl_set *set, const char *lang, const char *name,
 	if (rc == -1)
 		return -1;
 	r.stack = g_ptr_array_new();
+	r.made = g_ptr_array_new_with_free_func(val_free);
 	if (ctx != NULL)
 		g_ptr_array_add(r.stack, &root);
 	rc = render_nodes(&r, t, 0, t->nodes->len, 0);
 	g_ptr_array_free(r.stack, TRUE);
+	g_ptr_array_unref(r.made);
 	if (rc == -1)
 		g_string_truncate(out, r.start);
 	return rc;
