@@ -685,6 +685,8 @@ process_data_line(struct session *s, struct evbuffer *in)
 void
 session_process(struct session *s)
 {
+	size_t had = evbuffer_get_length(s->in);
+
 	for (;;) {
 		size_t before = evbuffer_get_length(s->in);
 		enum state was = s->state;
@@ -702,6 +704,9 @@ session_process(struct session *s)
 		if (evbuffer_get_length(s->out) > SESSION_OUTPUT_MAX)
 			break;	/* on_write comes back for the rest */
 	}
+	/* Lines taken (or an over-long one dropped): the timer starts again. */
+	if (evbuffer_get_length(s->in) < had)
+		session_progress(s);
 	if (s->state != ST_CLOSING && s->state != ST_COMMIT &&
 	    evbuffer_get_length(s->out) <= SESSION_OUTPUT_MAX)
 		session_resume(s);

@@ -26,7 +26,8 @@ struct session {
 	uint64_t id;
 	struct server *srv;
 	int fd;
-	struct event *ev_read;	/* persistent, with the current timeout */
+	struct event *ev_read;	/* persistent */
+	struct event *ev_timer;	/* the current timeout, from the last line */
 	struct event *ev_write;	/* added only while output is left over */
 	struct evbuffer *in, *out;
 	long timeout;		/* seconds, for the state we are in */
@@ -70,6 +71,8 @@ void session_reply(struct session *s, const char *fmt, ...)
 void session_close(struct session *s);
 /* Wait at most SECONDS for the client from now on. */
 void session_set_timeout(struct session *s, long seconds);
+/* A whole line came: the client has the full timeout again. */
+void session_progress(struct session *s);
 /* Write what is queued now; more later if the socket is full.  Returns
  * false when S is gone (closed, or the client went away). */
 bool session_flush(struct session *s);

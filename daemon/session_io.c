@@ -1,7 +1,10 @@
 /*
  * session_io.c: the socket side of a session.  One persistent read event
- * per connection carries the RFC 5321 timeout; replies are collected and
- * written once per batch of input, so a pipelined burst costs one write.
+ * per connection, and a timer for the RFC 5321 timeouts that restarts
+ * only when a whole line has come (as Postfix's per-record deadline): a
+ * client sending a byte now and then cannot hold its slot for ever.
+ * Replies are collected and written once per batch of input, so a
+ * pipelined burst costs one write.
  * A write event exists only while the socket cannot take all output.
  *
  * Trusts nothing from the client: input is buffered up to one line limit
@@ -45,13 +48,11 @@ input_bound(const struct session *s)
 static void
 reading_set(struct session *s, bool on)
 {
-	struct timeval tv = { s->timeout, 0 };
-
 	if (on == s->reading || (on && s->state == ST_CLOSING))
 		return;
 	s->reading = on;
 	if (on)
-		event_add(s->ev_read, &tv);
+		event_add(s->ev_read, NULL);
 	else
 		event_del(s->ev_read);
 	if (on && tls_has_pending(s))
@@ -61,11 +62,17 @@ reading_set(struct session *s, bool on)
 void
 session_set_timeout(struct session *s, long seconds)
 {
-	struct timeval tv = { seconds, 0 };
-
 	s->timeout = seconds;
-	if (s->reading)
-		event_add(s->ev_read, &tv);	/* restarts the timer */
+	session_progress(s);
+}
+
+void
+session_progress(struct session *s)
+{
+	struct timeval tv = { s->timeout, 0 };
+
+	if (s->state != ST_CLOSING)
+		evtimer_add(s->ev_timer, &tv);	/* restarts the timer */
 }
 
 /* Write some of the output; like evbuffer_write. */
@@ -174,12 +181,18 @@ on_write(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-on_timeout(struct session *s)
+on_timeout(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval tv = { s->timeout, 0 };
+	struct session *s = arg;
 
 	if (s->state == ST_COMMIT) {
-		event_add(s->ev_read, &tv);	/* the store answers soon */
+		session_progress(s);	/* the store answers soon */
+		return;
+	}
+	if (s->state == ST_CLOSING) {
+		/* The last reply did not go out in time: the client does
+		 * not read. */
+		session_free(s);
 		return;
 	}
 	if (tls_in_handshake(s)) {
@@ -252,10 +265,6 @@ on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *s = arg;
 
-	if (what & EV_TIMEOUT) {
-		on_timeout(s);
-		return;
-	}
 	if (s->tls_write_waits && !session_flush(s))
 		return;		/* a TLS write waited for this input */
 	if (!read_input(s))
@@ -283,6 +292,8 @@ session_free(struct session *s)
 		    GINT_TO_POINTER(GPOINTER_TO_INT(n) - 1));
 	g_hash_table_remove(srv->sessions, &s->id);
 	event_free(s->ev_read);
+	if (s->ev_timer != NULL)
+		event_free(s->ev_timer);
 	event_free(s->ev_write);
 	evbuffer_free(s->in);
 	evbuffer_free(s->out);
@@ -351,6 +362,7 @@ session_accept(struct server *srv, struct listener *l, int fd,
 	s->in = evbuffer_new();
 	s->out = evbuffer_new();
 	s->ev_read = event_new(srv->base, fd, EV_READ | EV_PERSIST, on_read, s);
+	s->ev_timer = evtimer_new(srv->base, on_timeout, s);
 	s->ev_write = event_new(srv->base, fd, EV_WRITE, on_write, s);
 	client_address(sa, s->client, sizeof s->client);
 	count = GPOINTER_TO_INT(g_hash_table_lookup(srv->per_client, s->client));
@@ -358,12 +370,14 @@ session_accept(struct server *srv, struct listener *l, int fd,
 	    GINT_TO_POINTER(count + 1));
 	g_hash_table_insert(srv->sessions, &s->id, s);
 	if (s->in == NULL || s->out == NULL || s->ev_read == NULL ||
+	    s->ev_timer == NULL ||
 	    s->ev_write == NULL) {
 		log_warnx("cannot set up a session for %s", s->client);
 		session_free(s);
 		return;
 	}
 	reading_set(s, true);
+	session_progress(s);
 	session_greet(s, count);
 }
 

@@ -148,6 +148,48 @@ test_expect_success 'all of the data and the dot, but not its CRLF: not done; 42
 	test "$(stored_count)" = 1
 '
 
+# trickle N BYTE: N times, BYTE and a 0.4 s pause, as smtp-chat lines.
+trickle() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		printf ">raw %s\nwait 0.4\n" "$2"
+		i=$((i + 1))
+	done
+}
+
+test_expect_success 'a byte now and then in DATA, never a whole line: cut off after timeout_data_block' '
+	# Lines of 30 bytes at 2.5 bytes a second: one every 12 s, while
+	# timeout_data_block is 2 s.  A timeout per read would never fire.
+	before=$(grep -c "timeout after DATA from 127.0.0.1" kringd.log) &&
+	smtp_hold trickle 1 --rate 2.5 &&
+	sleep 4 &&
+	: >release &&
+	! wait $HOLD_PID &&
+	cat hold.out &&
+	test $(grep -c "timeout after DATA from 127.0.0.1" kringd.log) = $((before + 1)) &&
+	test "$(stored_count)" = 1
+'
+
+test_expect_success 'the same in a command: cut off after timeout_command' '
+	{
+		printf "< 220\n"
+		trickle 2 N
+		printf "< 421 4.4.2\nexpect-close\n"
+	} | smtp_chat -t 4 &&
+	grep "timeout after command from 127.0.0.1" kringd.log
+'
+
+test_expect_success 'whole lines a second apart in DATA go on past the timeout' '
+	{
+		printf "< 220\n> EHLO c\n< 250\n> MAIL FROM:<a@example.net>\n< 250\n"
+		printf "> RCPT TO:<kring@example.org>\n< 250\n> DATA\n< 354\n"
+		printf "> Subject: steady\n> Message-ID: <steady@example.net>\n>\n"
+		for n in 1 2 3 4; do printf "wait 1\n> line %s\n" $n; done
+		printf "> .\n< 250\n> QUIT\n< 221\n"
+	} | smtp_chat -t 6 &&
+	kring show -s store steady@example.net | grep "^line 4"
+'
+
 test_expect_success 'kringd still takes new connections' '
 	smtp_chat <<-\EOF
 	< 220

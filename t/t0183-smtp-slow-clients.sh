@@ -9,8 +9,9 @@ within three times the median without them plus a quarter of a
 second: kringd serves each byte as it comes and never waits for the
 rest of a line, so the slow ones cost it next to nothing; a kringd that
 blocked on a slow client (a read waiting for a whole line) would be
-seconds over.  The slow clients are not cut off (the RFC
-5321 timeouts are per read; t0170 covers clients that go silent), and
+seconds over.  The slow clients are not cut off within the test (a
+30-byte line takes them 30 s, timeout_data_block is 30 s, counted from
+the last whole line; t0170 covers clients that never finish one), and
 when they hang up without the final dot nothing of theirs is stored.'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIR/lib-kringd.sh"
