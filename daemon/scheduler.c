@@ -14,6 +14,10 @@
  *
  * sla is different: it looks back by itself (overdue posts are alerted
  * once each), so it runs with --send only, once per slot.
+ *
+ * Slots are in the time zone of each community (schedule.h): a schedule
+ * naming communities in different zones runs for each at its own local
+ * "at", as each community has its own job and its own record anyway.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -241,12 +245,14 @@ job_reap(const struct schedule_conf *s, struct job *j, int64_t now)
 	j->next_try = now + s->retry;
 }
 
-/* Check schedule S for job J at NOW: reap, warn, or start a run. */
+/* Check schedule S for job J, whose community's zone is TZ, at NOW:
+ * reap, warn, or start a run. */
 static void
-job_check(struct scheduler *sc, const struct schedule_conf *s, struct job *j,
-    int64_t now)
+job_check(struct scheduler *sc, const struct schedule_conf *s, GTimeZone *tz,
+    struct job *j, int64_t now)
 {
-	int64_t slot = schedule_slot_at(s, now), covered, since, until;
+	int64_t slot = schedule_slot_at(s, tz, now), covered, since, until;
+	int64_t before;		/* the slot before SLOT */
 
 	if (j->pid > 0) {
 		job_reap(s, j, now);
@@ -257,12 +263,12 @@ job_check(struct scheduler *sc, const struct schedule_conf *s, struct job *j,
 	covered = covered_until(sc->srv, j->tool, j->community);
 	if (covered < 0 || covered >= slot)
 		return;		/* store busy, or nothing due */
-	since = covered ? covered : slot - s->every;
-	until = schedule_slot_after(s, since);
+	before = schedule_slot_at(s, tz, slot - 1);
+	since = covered ? covered : before;
+	until = schedule_slot_after(s, tz, since);
 	if (until > slot)
 		until = slot;
-	if (covered != 0 && slot - covered > s->every &&
-	    j->warned_slot != slot) {
+	if (covered != 0 && covered < before && j->warned_slot != slot) {
 		char iso[32];
 
 		time_iso(covered, iso, sizeof iso);
@@ -312,7 +318,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 			    !g_strv_contains((const char *const *)s->communities,
 			    name))
 				continue;
-			job_check(sc, s, job_get(sc, s->tool, name), now);
+			job_check(sc, s, conf->communities[c].tz,
+			    job_get(sc, s->tool, name), now);
 		}
 	}
 }

@@ -16,7 +16,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <string.h>
 #include <sysexits.h>
 #include <glib.h>
@@ -36,7 +35,6 @@
 #include "kring/util.h"
 #include "kring/verp.h"
 
-#define DAY (24 * 3600)
 /* Shared bodies of digests: ids apart from the fan-out's (post << 16). */
 #define DIGEST_BODY_BIT (UINT64_C(1) << 63)
 
@@ -190,9 +188,7 @@ add_item(struct staff_run *r, struct section *s, struct tmpl_ctx *ctx,
 	char *label = author_name(r, s, p), *reply;
 	char when[32];
 
-	time_iso(p->time, when, sizeof when);
-	when[16] = '\0';	/* YYYY-MM-DDTHH:MM */
-	when[10] = ' ';
+	period_time(r->period.tz, p->time, when, sizeof when);
 	tmpl_ctx_set_int(item, "number", n);
 	tmpl_ctx_set(item, "subject", p->subject[0] ? p->subject :
 	    "(no subject)");
@@ -270,8 +266,7 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 	if (section_size(&d->local) + (d->have_central ?
 	    section_size(&d->central) : 0) == 0)
 		goto out;
-	time_iso(since, from, sizeof from);
-	from[10] = '\0';	/* the day */
+	period_date(r->period.tz, since, from, sizeof from);
 	tmpl_ctx_set(ctx, "period_from", from);
 	tmpl_ctx_set(ctx, "period_until", r->period.until_text);
 	tmpl_ctx_set_bool(ctx, "weekly", d->weekly);
@@ -371,8 +366,8 @@ digest_for(struct run *run, const struct reader *rd)
 	d->weekly = rd->weekly;
 	g_strlcpy(d->lang, lang, sizeof d->lang);
 	d->key = run->have_key ? run->key : NULL;
-	digest_make(r, d, rd->weekly ? r->period.until - 7 * DAY :
-	    r->period.since);
+	digest_make(r, d, rd->weekly ? period_add_days(r->period.tz,
+	    r->period.until, -7) : r->period.since);
 	g_hash_table_insert(run->digests, name, d);
 	return d;
 }
@@ -447,15 +442,20 @@ main(int argc, char **argv)
 	struct run run = { .r = &r, .have_key = true };
 	GArray *readers = g_array_new(FALSE, TRUE, sizeof(struct reader));
 	char errbuf[512];
-	time_t until;
-	struct tm tm;
+	GDateTime *utc, *until;
 	int rc;
 
 	msginfo_global_init();
 	staff_run_start(&r, "digest", argc, argv, 1, usage);
-	until = (time_t)r.period.until;
-	gmtime_r(&until, &tm);
-	run.weekly_day = tm.tm_wday == r.community->digest_weekday;
+	/* The weekday of the period's end in the community's zone (GLib:
+	 * 1 Monday .. 7 Sunday; digest_weekday: 0 Sunday). */
+	if ((utc = g_date_time_new_from_unix_utc(r.period.until)) == NULL ||
+	    (until = g_date_time_to_timezone(utc, r.period.tz)) == NULL)
+		staff_run_fail(&r, EX_USAGE, "--until: out of range");
+	g_date_time_unref(utc);
+	run.weekly_day = g_date_time_get_day_of_week(until) % 7 ==
+	    r.community->digest_weekday;
+	g_date_time_unref(until);
 	/* Made on first use even in a preview: the relay addresses it
 	 * shows are then the ones that work. */
 	if (staff_key_load(r.cli.st.path, true, run.key, errbuf,

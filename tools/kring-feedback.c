@@ -84,7 +84,7 @@ fill_own_posts(struct feedback *fb, GPtrArray *posts, const char *addr,
 			    fb->run.txn, fb->run.comm_id, addr, raw.mv_data,
 			    raw.mv_size);
 		item = tmpl_ctx_add_item(ctx, "posts");
-		period_date(p->time, date, sizeof date);
+		period_date(fb->run.period.tz, p->time, date, sizeof date);
 		tmpl_ctx_set(item, "subject", p->subject);
 		tmpl_ctx_set(item, "date", date);
 		text = msg_excerpt(raw.mv_data, raw.mv_size, EXCERPT_BYTES);

@@ -136,20 +136,20 @@ static void
 fill_days(struct figures *f, struct tmpl_ctx *ctx)
 {
 	int64_t since = f->run->period.since, until = f->run->period.until;
-	long ndays = (long)((until - since + 86399) / 86400), max = 0;
+	GTimeZone *tz = f->run->period.tz;
+	long first, ndays, max = 0;	/* local day numbers (period.h) */
 	long *per_day;
-	int64_t first;
 
-	if (ndays > MAX_DAYS) {
-		since = until - (int64_t)MAX_DAYS * 86400;
-		ndays = MAX_DAYS;
-	}
-	first = since - ((since % 86400) + 86400) % 86400;	/* its midnight */
-	ndays = (long)((until - first + 86399) / 86400);
+	/* Days of the community's zone: 23 or 25 hours across a switch. */
+	if (period_day_number(tz, until - 1) - period_day_number(tz, since) >=
+	    MAX_DAYS)
+		since = period_add_days(tz, until, -MAX_DAYS);
+	first = period_day_number(tz, since);
+	ndays = period_day_number(tz, until - 1) - first + 1;
 	per_day = g_new0(long, (gsize)ndays);
 	for (guint i = 0; i < f->act.posts->len; i++) {
 		const struct post *p = f->act.posts->pdata[i];
-		long d = (long)((p->time - first) / 86400);
+		long d = period_day_number(tz, p->time) - first;
 
 		if (p->time >= since && d >= 0 && d < ndays)
 			per_day[d]++;
@@ -160,7 +160,9 @@ fill_days(struct figures *f, struct tmpl_ctx *ctx)
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "days");
 		char date[11];
 
-		period_date(first + (int64_t)d * 86400, date, sizeof date);
+		/* A day number is its date read as UTC. */
+		period_date(NULL, (int64_t)(first + d) * 86400, date,
+		    sizeof date);
 		tmpl_ctx_set(item, "date", date);
 		tmpl_ctx_set_int(item, "posts", per_day[d]);
 		set_bar(item, per_day[d], max);
@@ -362,7 +364,7 @@ fill_threads(struct staff_run *r, const struct activity *a,
 		tmpl_ctx_set_int(item, "posts", row->posts);
 		tmpl_ctx_set_int(item, "participants",
 		    (long)g_hash_table_size(row->people));
-		period_date(row->last, date, sizeof date);
+		period_date(r->period.tz, row->last, date, sizeof date);
 		tmpl_ctx_set(item, "last", date);
 	}
 	g_ptr_array_unref(rows);
@@ -532,8 +534,8 @@ suspended_one(const char *address, const struct member *m, void *arg)
 	tmpl_ctx_set(item, "address", address);
 	if (bounce_get(&s->run->cli.st, s->run->txn, s->run->comm_id, address,
 	    &b) == 0 && b.rec.suspended != 0) {
-		time_iso(b.rec.suspended, since, sizeof since);
-		since[10] = '\0';	/* the day */
+		period_date(s->run->period.tz, b.rec.suspended, since,
+		    sizeof since);
 		tmpl_ctx_set(item, "since", since);
 		if (b.rec.last_status[0] != '\0')
 			tmpl_ctx_set(item, "status", b.rec.last_status);

@@ -63,7 +63,7 @@ fill_overdue(struct staff_run *r, const struct sla_figures *s,
 		if (alerted(r, key, p))
 			continue;
 		item = tmpl_ctx_add_item(ctx, "posts");
-		time_iso(p->time, date, sizeof date);
+		period_iso(r->period.tz, p->time, date, sizeof date);
 		tmpl_ctx_set(item, "subject", p->subject);
 		label = author_label(&r->cli.st, r->txn, p->msg, p->from);
 		tmpl_ctx_set(item, "author", label);
@@ -111,7 +111,7 @@ main(int argc, char **argv)
 	staff_run_start(&r, "sla", argc, argv, 7, usage);
 	if (r.since == NULL) {	/* posts not yet due at the last run */
 		r.period.since -= r.community->response_hours * 3600;
-		period_date(r.period.since, r.period.since_text,
+		period_date(r.period.tz, r.period.since, r.period.since_text,
 		    sizeof r.period.since_text);
 	}
 	staff = staff_run_staff(&r, &nstaff);

@@ -197,7 +197,7 @@ thank_member(struct thanks *th, const char *addr, GPtrArray *posts)
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "posts");
 		char date[11];
 
-		period_date(p->time, date, sizeof date);
+		period_date(th->run.period.tz, p->time, date, sizeof date);
 		tmpl_ctx_set(item, "subject", p->subject);
 		tmpl_ctx_set(item, "date", date);
 	}

@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
 
 #define KRING_MAX_LISTENERS   16
 #define KRING_MAX_COMMUNITIES 256
@@ -41,6 +43,11 @@ struct community_conf {
 	char *domain;	/* domain of address, lower case */
 	char *description;	/* also the display name of its mail */
 	char *language;	/* of its mail: a folder of the templates */
+	/* Its time zone ("Europe/Amsterdam", default "UTC"): schedule
+	 * slots, period boundaries and the dates in its mail follow it.
+	 * TZ is that zone, owned by the config. */
+	char *timezone;
+	GTimeZone *tz;
 	long response_hours;	/* the promise: member posts answered within */
 	bool closed;		/* policy "closed": staff admit who joins */
 	bool outside_posts;	/* non-members may post */
@@ -100,8 +107,9 @@ struct delivery_conf {
 };
 
 /* schedule TOOL { every = "14 days"  at = "Mon 09:00" }: kringd runs
- * kring-TOOL --send for each period.  Slots are ANCHOR + k * EVERY (UTC);
- * the anchor is the first such weekday and time from 1970-01-01. */
+ * kring-TOOL --send for each period.  Slots are ANCHOR + k * EVERY, in
+ * the time zone of each community (schedule.h); the anchor is the first
+ * such weekday and time from 1970-01-01. */
 #define KRING_MAX_SCHEDULES 8
 struct schedule_conf {
 	char *tool;		/* newsletter, thanks, feedback or sla */

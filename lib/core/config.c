@@ -59,6 +59,7 @@ static cfg_opt_t community_opts[] = {
 	CFG_STR("address", NULL, CFGF_NODEFAULT),
 	CFG_STR("description", "", CFGF_NONE),
 	CFG_STR("language", "en", CFGF_NONE),
+	CFG_STR("timezone", "UTC", CFGF_NONE),
 	CFG_INT("response_hours", 24, CFGF_NONE),
 	CFG_STR("policy", "open", CFGF_NONE),
 	CFG_BOOL("outside_posts", cfg_false, CFGF_NONE),
@@ -254,6 +255,23 @@ validate_word(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* A zone GLib knows ("Europe/Amsterdam", "UTC", "+01:00"), checked as it
+ * is parsed so that the error has its line. */
+static int
+validate_timezone(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	GTimeZone *tz = v[0] != '\0' ? g_time_zone_new_identifier(v) : NULL;
+
+	if (tz == NULL) {
+		cfg_error(cfg, "timezone: \"%s\" is not a time zone (an "
+		    "IANA name such as \"Europe/Amsterdam\", or \"UTC\")", v);
+		return -1;
+	}
+	g_time_zone_unref(tz);
+	return 0;
+}
+
 static int
 validate_web_listen(cfg_t *cfg, cfg_opt_t *opt)
 {
@@ -363,6 +381,7 @@ config_parser_new(void)
 	cfg_set_validate_func(cfg, "delivery|tls", validate_tls);
 	for (size_t i = 0; i < G_N_ELEMENTS(word_options); i++)
 		cfg_set_validate_func(cfg, word_options[i].name, validate_word);
+	cfg_set_validate_func(cfg, "community|timezone", validate_timezone);
 	cfg_set_validate_func(cfg, "web_listen", validate_web_listen);
 	cfg_set_validate_func(cfg, "tls_cert_file", validate_tls_file);
 	cfg_set_validate_func(cfg, "tls_key_file", validate_tls_file);
@@ -507,6 +526,15 @@ community_fill(struct community_conf *c, cfg_t *sec, const char *path,
 	c->domain = ascii_lower(g_strdup(at + 1));
 	c->description = g_strdup(cfg_getstr(sec, "description"));
 	c->language = g_strdup(cfg_getstr(sec, "language"));
+	c->timezone = g_strdup(cfg_getstr(sec, "timezone"));
+	/* Checked by validate_timezone; the zone database could still
+	 * have changed between the two. */
+	if ((c->tz = g_time_zone_new_identifier(c->timezone)) == NULL) {
+		snprintf(err, errlen, "%s:%d: community \"%s\": timezone \"%s\" "
+		    "is not a time zone", path, sec->line, c->name,
+		    c->timezone);
+		return -1;
+	}
 	c->response_hours = cfg_getint(sec, "response_hours");
 	c->closed = strcmp(cfg_getstr(sec, "policy"), "closed") == 0;
 	c->outside_posts = cfg_getbool(sec, "outside_posts");
@@ -620,7 +648,7 @@ schedule_fill(struct kring_config *conf, struct schedule_conf *s, cfg_t *sec,
 	if (every == NULL || schedule_every_parse(every, &s->every) != 0 ||
 	    (at[0] != '\0' && schedule_at_parse(at, &s->anchor) != 0)) {
 		snprintf(err, errlen, "%s:%d: schedule \"%s\": every = \"N "
-		    "minutes|hours|days|weeks\" and at = \"[Mon] HH:MM\" (UTC) "
+		    "minutes|hours|days|weeks\" and at = \"[Mon] HH:MM\" (local) "
 		    "are needed", path, sec->line, s->tool);
 		return -1;
 	}
@@ -945,6 +973,9 @@ config_free(struct kring_config *conf)
 		g_free(c->domain);
 		g_free(c->description);
 		g_free(c->language);
+		g_free(c->timezone);
+		if (c->tz != NULL)
+			g_time_zone_unref(c->tz);
 		g_free(c->subject_tag);
 		g_free(c->archive_url);
 		g_free(c->parent);

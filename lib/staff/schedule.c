@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib.h>
 
+#include "kring/period.h"
 #include "kring/schedule.h"
 
 static const struct {
@@ -72,14 +73,80 @@ floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
-int64_t
-schedule_slot_at(const struct schedule_conf *s, int64_t t)
+/* The local time of day of "at" (seconds) on day number DAY (days
+ * since 1970-01-01) in TZ, as Unix time; GLib resolves the times a
+ * switch skips or repeats (schedule.h). */
+static int64_t
+local_slot(GTimeZone *tz, int64_t day, int64_t tod)
 {
-	return s->anchor + floor_div(t - s->anchor, s->every) * s->every;
+	GDateTime *date = g_date_time_new_from_unix_utc(day * 86400), *dt;
+	int64_t r = day * 86400 + tod;	/* out of GLib's range: UTC */
+	int y, m, d;
+
+	if (date == NULL)
+		return r;
+	g_date_time_get_ymd(date, &y, &m, &d);
+	g_date_time_unref(date);
+	dt = g_date_time_new(tz, y, m, d, (gint)(tod / 3600),
+	    (gint)(tod / 60 % 60), 0);
+	if (dt != NULL) {
+		r = g_date_time_to_unix(dt);
+		g_date_time_unref(dt);
+	}
+	return r;
+}
+
+/* Slot number K of S in TZ. */
+static int64_t
+slot_time(const struct schedule_conf *s, GTimeZone *tz, int64_t k)
+{
+	int64_t anchor_day = floor_div(s->anchor, 86400);
+	int64_t tod = s->anchor - anchor_day * 86400;
+
+	if (s->every % 86400 == 0)
+		return local_slot(tz, anchor_day + k * (s->every / 86400), tod);
+	return local_slot(tz, anchor_day, tod) + k * s->every;
+}
+
+/* The number of the latest slot of S at or before T in TZ. */
+static int64_t
+slot_number(const struct schedule_conf *s, GTimeZone *tz, int64_t t)
+{
+	int64_t anchor_day = floor_div(s->anchor, 86400), k;
+
+	if (s->every % 86400 != 0)
+		return floor_div(t - slot_time(s, tz, 0), s->every);
+	/* T's day, or the slot before when T is before its time. */
+	k = floor_div(period_day_number(tz, t) - anchor_day, s->every / 86400);
+	while (slot_time(s, tz, k) > t)
+		k--;
+	return k;
 }
 
 int64_t
-schedule_slot_after(const struct schedule_conf *s, int64_t t)
+schedule_slot_at(const struct schedule_conf *s, GTimeZone *tz, int64_t t)
 {
-	return schedule_slot_at(s, t) + s->every;
+	GTimeZone *utc = tz == NULL ? g_time_zone_new_utc() : NULL;
+	int64_t r;
+
+	if (utc != NULL)
+		tz = utc;
+	r = slot_time(s, tz, slot_number(s, tz, t));
+	if (utc != NULL)
+		g_time_zone_unref(utc);
+	return r;
+}
+
+int64_t
+schedule_slot_after(const struct schedule_conf *s, GTimeZone *tz, int64_t t)
+{
+	GTimeZone *utc = tz == NULL ? g_time_zone_new_utc() : NULL;
+	int64_t r;
+
+	if (utc != NULL)
+		tz = utc;
+	r = slot_time(s, tz, slot_number(s, tz, t) + 1);
+	if (utc != NULL)
+		g_time_zone_unref(utc);
+	return r;
 }

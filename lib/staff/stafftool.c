@@ -61,8 +61,8 @@ staff_run_start(struct staff_run *r, const char *tool, int argc,
 		staff_run_fail(r, EX_CONFIG, "%s: no community \"%s\" in the "
 		    "config", r->cli.conf.path, name);
 	if (period_resolve(&r->cli.st, r->txn, r->comm_id, tool, r->since,
-	    r->until, r->now, default_days, &r->period, errbuf,
-	    sizeof errbuf) != 0)
+	    r->until, r->now, default_days, r->community->tz, &r->period,
+	    errbuf, sizeof errbuf) != 0)
 		staff_run_fail(r, EX_USAGE, "%s", errbuf);
 	mail_out_init(&r->mo, &r->cli.conf, r->community, &r->cli.st, r->txn,
 	    r->send, r->now);
