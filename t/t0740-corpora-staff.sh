@@ -109,10 +109,10 @@ test_expect_success 'newsletter preview: one message, to the three staff' '
 '
 
 test_expect_success 'newsletter: the numbers of the period' '
-	same Posts "$(news Posts)" "$(fig POSTS)" &&
+	same "Member posts" "$(news "Member posts")" "$(fig POSTS)" &&
 	same "Members who posted" "$(news "Members who posted")" "$(fig MEMBERS)" &&
 	same "Staff posts" "$(news "Staff posts")" "$(fig STAFF_POSTS)" &&
-	same "New members" "$(news "New members")" "$(fig NEW_MEMBERS)"
+	same "First-time posters" "$(news "First-time posters")" "$(fig NEW_MEMBERS)"
 '
 
 # kring answers a post with the first staff message below it in its
@@ -129,12 +129,13 @@ if [ "$(sed -n 's/^UNSURE=//p' figures 2>/dev/null)" = 0 ]; then
 		same "Posts answered" "$(news "Posts answered")" "$(fig ANSWERED)" &&
 		same "Still unanswered" "$(news "Still unanswered")" "$(fig UNANSWERED)" &&
 		same "Median answer time" "$(news "Median answer time")" "$(fig MEDIAN)" &&
-		same "Within the promise" "$(news "Within the promise")" "$(fig WITHIN_PCT)%" &&
+		same "Within the promise" "$(news "Within the promise")" \
+			"$(fig WITHIN_PCT)% ($(fig WITHIN) of $(fig DUE) due)" &&
 		test "$(fig ANSWERED)" -gt 10 && test "$(fig UNANSWERED)" -gt 10
 	'
 
 	test_expect_success 'newsletter: the posts still without an answer, oldest first' '
-		sed -n "/^STILL WITHOUT A STAFF ANSWER/,/^QUIET TOPICS/s/^  by \(.*\), waiting \([0-9]*\) h\$/\1 \2/p" \
+		sed -n "/^PAST THE PROMISE, STILL WITHOUT A STAFF ANSWER/,/^QUIET TOPICS/s/^  by \(.*\), waiting \([0-9]*\) h\$/\1 \2/p" \
 			news.txt | addresses >open.kring &&
 		fig OVERDUE_POST | head -10 | cut -d" " -f1,3 >open.archive &&
 		test_cmp open.archive open.kring
@@ -159,7 +160,7 @@ test_expect_success 'newsletter: posts per day' '
 # this period.  Subjects are not compared (the root'"'"'s, in kring).
 test_expect_success 'newsletter: the busiest threads and the most active members' '
 	test "$(fig UNSURE_THREADS)" = 0 &&
-	sed -n "s/^  posts: \([0-9]*\), people: \([0-9]*\), last post: \(.*\)\$/\1 \2 \3/p" \
+	sed -n "s/^  member posts: \([0-9]*\), members: \([0-9]*\), last post: \(.*\)\$/\1 \2 \3/p" \
 		news.txt >threads.kring &&
 	fig THREAD >threads.archive &&
 	test_cmp threads.archive threads.kring &&
@@ -223,7 +224,7 @@ test_expect_success 'newsletter --send: the sink gets it once, one RCPT per staf
 	sed "s/.*/RCPT TO:<&>/" staff | sort >expect &&
 	test_cmp expect rcpt &&
 	$PART $(sink_messages | tail -1) text >sent.txt &&
-	grep -E "^ *Posts +$(fig POSTS)\$" sent.txt &&
+	grep -E "^ *Member posts +$(fig POSTS)\$" sent.txt &&
 	sleep 1 && test $(sink_count) = 1
 '
 

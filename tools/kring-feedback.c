@@ -76,7 +76,8 @@ fill_own_posts(struct feedback *fb, GPtrArray *posts, const char *addr,
 		MDB_val raw;
 		char date[11], *text;
 
-		if (strcmp(p->from, addr) != 0 || store_raw_get(&fb->run.cli.st,
+		if (!post_is_member(p) || strcmp(p->from, addr) != 0 ||
+		    store_raw_get(&fb->run.cli.st,
 		    fb->run.txn, p->msg, &raw) != 0)
 			continue;
 		if (name == NULL)
@@ -123,10 +124,10 @@ send_digest(struct feedback *fb, const struct topic *t, GPtrArray *posts,
 	tmpl_ctx_free(ctx);
 }
 
-/* The members who posted in the topic, each once, in order of their
- * first post. */
+/* The members who posted in topic T (member posts, activity.h), each
+ * once, in order of their first post. */
 static GPtrArray *
-participants(GPtrArray *posts)
+participants(const struct topic *t, GPtrArray *posts)
 {
 	GPtrArray *who = g_ptr_array_new();
 	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -134,7 +135,8 @@ participants(GPtrArray *posts)
 	for (guint i = 0; i < posts->len; i++) {
 		struct post *p = posts->pdata[i];
 
-		if (!p->staff && g_hash_table_add(seen, p->from))
+		if (p->msg != t->rec.msg && post_is_member(p) &&
+		    g_hash_table_add(seen, p->from))
 			g_ptr_array_add(who, p->from);
 	}
 	g_hash_table_unref(seen);
@@ -160,7 +162,7 @@ topic_feedback(struct topic *t, void *arg)
 	posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
 	rc = activity_topic_posts(&fb->run.cli.st, fb->run.txn,
 	    fb->run.community, t, posts);
-	who = participants(posts);
+	who = participants(t, posts);
 	for (guint i = 0; rc == 0 && i < who->len; i++) {
 		if (!compose_addr_valid(who->pdata[i])) {
 			warnx("%s: not an address kring can send to; no digest",

@@ -67,9 +67,10 @@ set_bar(struct tmpl_ctx *item, long n, long max)
 struct figures {
 	struct staff_run *run;
 	struct activity act;
-	GHashTable *member_posts;	/* address -> posts in the period */
+	struct activity_counts counts;
+	GHashTable *member_posts;	/* address -> member posts in the period */
 	GHashTable *member_msg;		/* address -> a post (struct post *) */
-	long members, staff_posts, new_members;
+	long new_members;
 };
 
 /* Total posts of ADDR in the community, from DB_SENDER (0 when it
@@ -84,29 +85,27 @@ sender_total(struct staff_run *r, const char *addr)
 	return n;
 }
 
-/* Members and their posts; a member is new when every post they ever
- * made is in the period. */
+/* Members and their posts; a member is new when every message they
+ * ever sent to the community is in the period. */
 static void
 count_members(struct figures *f)
 {
 	GHashTableIter it;
 	gpointer addr, n;
 
+	activity_count(&f->act, &f->counts);
 	f->member_posts = g_hash_table_new(g_str_hash, g_str_equal);
 	f->member_msg = g_hash_table_new(g_str_hash, g_str_equal);
 	for (guint i = 0; i < f->act.posts->len; i++) {
 		struct post *p = f->act.posts->pdata[i];
 
-		if (p->staff) {
-			f->staff_posts++;
+		if (!post_is_member(p))
 			continue;
-		}
 		n = g_hash_table_lookup(f->member_posts, p->from);
 		g_hash_table_insert(f->member_msg, p->from, p);
 		g_hash_table_insert(f->member_posts, p->from,
 		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
 	}
-	f->members = g_hash_table_size(f->member_posts);
 	g_hash_table_iter_init(&it, f->member_posts);
 	while (g_hash_table_iter_next(&it, &addr, &n))
 		if (sender_total(f->run, addr) <= (uint64_t)GPOINTER_TO_INT(n))
@@ -121,17 +120,16 @@ fill_counts(struct figures *f, struct tmpl_ctx *ctx)
 	count_members(f);
 	tmpl_ctx_set(ctx, "period_from", p->since_text);
 	tmpl_ctx_set(ctx, "period_until", p->until_text);
-	tmpl_ctx_set_int(ctx, "posts", (long)f->act.posts->len);
-	tmpl_ctx_set_int(ctx, "members", f->members);
-	/* For the singular in the subject: "1 post from 1 member". */
-	tmpl_ctx_set_bool(ctx, "posts_one", f->act.posts->len == 1);
-	tmpl_ctx_set_bool(ctx, "members_one", f->members == 1);
-	tmpl_ctx_set_int(ctx, "staff_posts", f->staff_posts);
+	tmpl_ctx_set_int(ctx, "posts", f->counts.member_posts);
+	tmpl_ctx_set_int(ctx, "members", f->counts.members);
+	tmpl_ctx_set_int(ctx, "staff_posts", f->counts.staff_posts);
 	tmpl_ctx_set_int(ctx, "new_members", f->new_members);
+	/* The reader is staff (the footer says so). */
+	tmpl_ctx_set_bool(ctx, "to_staff", true);
 }
 
-/* Posts per day, one row a day (the last MAX_DAYS days of a long
- * period). */
+/* Member posts per day, one row a day (the last MAX_DAYS days of a long
+ * period); no rows when there are no member posts. */
 static void
 fill_days(struct figures *f, struct tmpl_ctx *ctx)
 {
@@ -140,6 +138,8 @@ fill_days(struct figures *f, struct tmpl_ctx *ctx)
 	long first, ndays, max = 0;	/* local day numbers (period.h) */
 	long *per_day;
 
+	if (f->counts.member_posts == 0)
+		return;	/* a chart of nothing but zeros says nothing */
 	/* Days of the community's zone: 23 or 25 hours across a switch. */
 	if (period_day_number(tz, until - 1) - period_day_number(tz, since) >=
 	    MAX_DAYS)
@@ -151,7 +151,8 @@ fill_days(struct figures *f, struct tmpl_ctx *ctx)
 		const struct post *p = f->act.posts->pdata[i];
 		long d = period_day_number(tz, p->time) - first;
 
-		if (p->time >= since && d >= 0 && d < ndays)
+		if (post_is_member(p) && p->time >= since && d >= 0 &&
+		    d < ndays)
 			per_day[d]++;
 	}
 	for (long d = 0; d < ndays; d++)
@@ -192,7 +193,8 @@ topic_row_free(struct topic_row *row)
 	g_free(row);
 }
 
-/* Member posts in topic T's thread, the question not counted. */
+/* Member posts in topic T's thread by the end of the period, the
+ * question not counted. */
 static long
 topic_responses(struct staff_run *r, const struct topic *t)
 {
@@ -202,7 +204,7 @@ topic_responses(struct staff_run *r, const struct topic *t)
 
 	if (activity_topic_posts(&r->cli.st, r->txn, r->community, t,
 	    posts) == 0)
-		n = activity_topic_responses(t, posts);
+		n = activity_topic_responses(t, posts, r->period.until);
 	g_ptr_array_unref(posts);
 	return n;
 }
@@ -313,7 +315,8 @@ thread_row_cmp(gconstpointer a, gconstpointer b)
 	return x->last > y->last ? -1 : x->last < y->last;
 }
 
-/* The threads of the period's posts, busiest first. */
+/* The threads of the period's member posts, busiest first; PEOPLE are
+ * the members who posted in it. */
 static GPtrArray *
 thread_rows(const struct activity *a)
 {
@@ -323,8 +326,11 @@ thread_rows(const struct activity *a)
 
 	for (guint i = 0; i < a->posts->len; i++) {
 		struct post *p = a->posts->pdata[i];
-		struct thread_row *row = g_hash_table_lookup(by_id, &p->thread);
+		struct thread_row *row;
 
+		if (!post_is_member(p))
+			continue;
+		row = g_hash_table_lookup(by_id, &p->thread);
 		if (row == NULL) {
 			row = g_new0(struct thread_row, 1);
 			row->thread = p->thread;
@@ -384,7 +390,14 @@ fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
 	tmpl_ctx_set_int(ctx, "sla_answered", s.answered);
 	tmpl_ctx_set(ctx, "sla_median", median);
 	tmpl_ctx_set_int(ctx, "sla_within_pct", sla_within_pct(&s));
+	tmpl_ctx_set_int(ctx, "sla_due", s.due);
+	tmpl_ctx_set_int(ctx, "sla_within", s.within);
+	tmpl_ctx_set_int(ctx, "sla_member_posts", s.member_posts);
 	tmpl_ctx_set_int(ctx, "sla_unanswered", s.unanswered);
+	tmpl_ctx_set_int(ctx, "sla_overdue", (long)s.overdue->len);
+	if (s.overdue->len > MAX_OPEN_LISTED)
+		tmpl_ctx_set_int(ctx, "sla_overdue_unlisted",
+		    (long)s.overdue->len - MAX_OPEN_LISTED);
 	for (guint i = 0; i < s.overdue->len && i < MAX_OPEN_LISTED; i++) {
 		const struct post *p = s.overdue->pdata[i];
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "sla_open");
@@ -407,10 +420,9 @@ fill_local(struct staff_run *r, const struct community_conf *c,
 {
 	struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "locals");
 	struct activity a;
+	struct activity_counts n;
 	struct sla_figures s;
 	uint32_t comm;
-	long staff_posts = 0;
-	GHashTable *members;
 	int rc;
 
 	tmpl_ctx_set(item, "name", c->description[0] ? c->description :
@@ -423,25 +435,17 @@ fill_local(struct staff_run *r, const struct community_conf *c,
 	if ((rc = activity_scan(&r->cli.st, r->txn, comm, c, r->period.since,
 	    r->period.until, &a)) != 0)
 		return rc;
-	members = g_hash_table_new(g_str_hash, g_str_equal);
-	for (guint i = 0; i < a.posts->len; i++) {
-		const struct post *p = a.posts->pdata[i];
-
-		if (p->staff)
-			staff_posts++;
-		else
-			g_hash_table_add(members, p->from);
-	}
+	activity_count(&a, &n);
 	sla_compute(&a, r->now, c->response_hours, &s);
-	tmpl_ctx_set_int(item, "posts", (long)a.posts->len);
-	tmpl_ctx_set_int(item, "members", g_hash_table_size(members));
-	tmpl_ctx_set_int(item, "staff_posts", staff_posts);
+	tmpl_ctx_set_int(item, "posts", n.member_posts);
+	tmpl_ctx_set_int(item, "members", n.members);
+	tmpl_ctx_set_int(item, "staff_posts", n.staff_posts);
 	tmpl_ctx_set_int(item, "due", s.due);
 	tmpl_ctx_set_int(item, "within_pct", sla_within_pct(&s));
 	tmpl_ctx_set_bool(item, "has_due", s.due > 0);
 	tmpl_ctx_set_int(item, "unanswered", s.unanswered);
+	tmpl_ctx_set_bool(item, "active", n.member_posts + n.staff_posts > 0);
 	sla_free(&s);
-	g_hash_table_unref(members);
 	activity_free(&a);
 	return 0;
 }
@@ -580,7 +584,7 @@ fill_quotes(struct staff_run *r, const struct activity *a,
 		MDB_val raw;
 		char *text;
 
-		if (p->staff || g_hash_table_contains(quoted, p->from) ||
+		if (!post_is_member(p) || g_hash_table_contains(quoted, p->from) ||
 		    store_raw_get(&r->cli.st, r->txn, p->msg, &raw) != 0)
 			continue;
 		seen++;

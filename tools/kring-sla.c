@@ -86,12 +86,19 @@ report(const struct staff_run *r, const struct sla_figures *s, long fresh)
 {
 	char median[32];
 
+	char within[64];
+
 	sla_median_text(s, NULL, median, sizeof median);
+	/* A share of nothing is no figure: say that none was due. */
+	if (s->due > 0)
+		snprintf(within, sizeof within, "%ld%% of %ld due",
+		    sla_within_pct(s), s->due);
+	else
+		snprintf(within, sizeof within, "none due");
 	fprintf(stderr, "kring sla: %s to %s: %ld member post(s), %ld "
-	    "answered (median %s), %ld%% of %ld due within %ld h; %ld "
-	    "overdue, %ld not alerted before\n", r->period.since_text,
-	    r->period.until_text, s->member_posts, s->answered, median,
-	    sla_within_pct(s), s->due, s->promise_hours,
+	    "answered (median %s), %s within %ld h; %ld overdue, %ld not "
+	    "alerted before\n", r->period.since_text, r->period.until_text,
+	    s->member_posts, s->answered, median, within, s->promise_hours,
 	    (long)s->overdue->len, fresh);
 }
 
@@ -125,6 +132,7 @@ main(int argc, char **argv)
 		staff_run_fail(&r, EX_CONFIG, "%s: community \"%s\" has no "
 		    "staff to alert", r.cli.conf.path, r.community->name);
 	tmpl_ctx_set_int(ctx, "promise_hours", s.promise_hours);
+	tmpl_ctx_set_bool(ctx, "to_staff", true);	/* for the footer */
 	tmpl_ctx_set_int(ctx, "count", fresh);
 	if (fresh > 0)
 		staff_run_mail(&r, "sla", ctx, staff, nstaff);

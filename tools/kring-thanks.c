@@ -128,20 +128,25 @@ fill_topics(struct thanks *th, const char *addr, GPtrArray *posts,
 		const struct post *p = posts->pdata[i];
 		struct topic_info *ti = g_hash_table_lookup(th->topics,
 		    &p->thread);
+		struct tmpl_ctx *topic, *item;
 		char rev[32];
 
 		if (ti == NULL || g_hash_table_contains(named, ti))
 			continue;
 		g_hash_table_add(named, ti);
-		tmpl_ctx_set(tmpl_ctx_add_item(ctx, "topics"), "title",
-		    ti->title);
+		topic = tmpl_ctx_add_item(ctx, "topics");
+		tmpl_ctx_set(topic, "title", ti->title);
+		mail_set_topic_status(topic, ti->status);
 		snprintf(rev, sizeof rev, "%llu.%u",
 		    (unsigned long long)ti->id, ti->outcome_rev);
 		if (ti->outcome_rev == 0 ||
 		    thanked(th, "thanks-outcome", addr, rev)) {
 			continue;
 		}
-		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "outcomes");
+		/* An outcome they were not told of: with its topic, once. */
+		mail_set_markdown(topic, "outcome_text", "outcome_html",
+		    ti->outcome);
+		item = tmpl_ctx_add_item(ctx, "outcomes");
 
 		tmpl_ctx_set(item, "title", ti->title);
 		mail_set_markdown(item, "text", "html", ti->outcome);
@@ -235,7 +240,7 @@ posts_by_member(const struct activity *a, GPtrArray *authors)
 		struct post *p = a->posts->pdata[i];
 		GPtrArray *list;
 
-		if (p->staff)
+		if (!post_is_member(p))
 			continue;
 		if ((list = g_hash_table_lookup(by, p->from)) == NULL) {
 			list = g_ptr_array_new();
@@ -277,10 +282,16 @@ main(int argc, char **argv)
 			thank_member(&th, authors->pdata[i],
 			    g_hash_table_lookup(by, authors->pdata[i]));
 	}
-	if (th.opted_out || th.nothing_new)
-		fprintf(stderr, "kring thanks: %ld member(s) chose no thanks, "
-		    "%ld thanked before for all their posts\n", th.opted_out,
-		    th.nothing_new);
+	/* Who gets no note, and why: a note is sent only with something in
+	 * it to thank for. */
+	if (authors->len == 0)
+		fprintf(stderr, "kring thanks: no note: no member posted in "
+		    "the period\n");
+	else if (th.opted_out || th.nothing_new)
+		fprintf(stderr, "kring thanks: no note to %ld member(s): %ld "
+		    "chose no thanks, %ld thanked before for all their posts "
+		    "(nothing new to thank for)\n", th.opted_out +
+		    th.nothing_new, th.opted_out, th.nothing_new);
 	g_hash_table_unref(by);
 	g_ptr_array_unref(authors);
 	g_hash_table_unref(th.topics);

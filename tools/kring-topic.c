@@ -240,7 +240,7 @@ stats_load(struct topic_cmd *tc, MDB_txn *txn, const struct topic *t,
 
 		if (p->msg == t->rec.msg)
 			continue;
-		if (!p->staff)
+		if (post_is_member(p))
 			s->responses++;
 		if (p->from[0] == '\0' || g_ascii_strcasecmp(p->from,
 		    t->owner) == 0)

@@ -2,8 +2,12 @@
  * sla.h: the staff response figures of a period: how fast staff answer
  * member posts, against the community's promise (response_hours).
  *
- * A member post is "due" once it was answered or the promise has run
- * out for it; the share answered within the promise is of the due ones.
+ * Of the member posts (activity.h) that arrived in the period, as known
+ * at NOW: "answered" have an answer by NOW, "unanswered" have none;
+ * a post is "due" once it was answered or the promise has run out for
+ * it, and the share answered within the promise is of the due ones;
+ * "overdue" are the unanswered past the promise.  The median is of the
+ * answered ones' response times.
  */
 #ifndef KRING_SLA_H
 #define KRING_SLA_H
@@ -35,7 +39,8 @@ void sla_median_text(const struct sla_figures *s, const char *lang,
     char *buf, size_t len);
 
 /* 0..100: the share of due posts answered within the promise; 100 when
- * none was due. */
+ * none was due (a figure that means nothing: show it only when s->due
+ * is more than 0). */
 long sla_within_pct(const struct sla_figures *s);
 
 #endif

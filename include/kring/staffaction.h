@@ -18,7 +18,9 @@
  * and the message
  * must carry a proof (staffauth.h); kringd refuses it otherwise, with
  * the reason in its SMTP reply.  The message itself is stored like any
- * post; the action is applied in the same transaction.
+ * post, marked MSG_F_STAFF_ACTION (store.h): the staff figures count it
+ * neither as a staff post nor as a staff answer (activity.h); the action
+ * is applied in the same transaction.
  */
 #ifndef KRING_STAFFACTION_H
 #define KRING_STAFFACTION_H
@@ -55,7 +57,8 @@ int staff_action_check(struct store *st, const struct kring_config *conf,
     const struct staff_action *a, const char *raw, size_t len, int64_t now,
     char *reason, size_t rlen);
 
-/* Do A in TXN: RAW was just ingested into the community as RES. */
+/* Do A in TXN: RAW was just ingested into the community as RES (marked
+ * a staff action there). */
 int staff_action_apply(struct store *st, MDB_txn *txn,
     const struct staff_action *a, const struct ingest_result *res,
     const char *raw, size_t len, int64_t now);

@@ -182,6 +182,12 @@ int store_msg_get(struct store *st, MDB_txn *txn, uint64_t id,
     struct msg_view *v);
 int store_raw_get(struct store *st, MDB_txn *txn, uint64_t id, MDB_val *raw);
 
+/* Change message ID's record (struct msg_rec; its strings stay) by
+ * CHANGE(REC, ARG), in write transaction TXN.  0, MDB_NOTFOUND, or an
+ * LMDB code. */
+int store_msg_update(struct store *st, MDB_txn *txn, uint64_t id,
+    void (*change)(struct msg_rec *rec, void *arg), void *arg);
+
 /* Find a real message by Message-ID in community COMM (any if 0). */
 int store_msg_find(struct store *st, MDB_txn *txn, uint32_t comm,
     const char *msgid, uint64_t *id);

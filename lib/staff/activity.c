@@ -37,12 +37,13 @@ post_load(struct store *st, MDB_txn *txn, const struct community_conf *conf,
 	p->subject = g_strdup(v.subject);
 	p->message_id = g_strdup(v.message_id);
 	p->staff = config_staff(conf, p->from) != NULL;
+	p->action = (v.rec.flags & MSG_F_STAFF_ACTION) != 0;
 	*out = p;
 	return 0;
 }
 
-/* Time of the message at node key K (community + idkey) if staff wrote it;
- * 0 otherwise. */
+/* Time of the message at node key K (community + idkey) if it is a staff
+ * post; 0 otherwise. */
 static int
 staff_time_of_node(struct store *st, MDB_txn *txn,
     const struct community_conf *conf, MDB_val *k, int64_t *when)
@@ -62,7 +63,8 @@ staff_time_of_node(struct store *st, MDB_txn *txn,
 		return 0;	/* a placeholder */
 	if ((rc = store_msg_get(st, txn, rec.msg, &v)) != 0)
 		return rc;
-	if (config_staff(conf, v.from[0] ? v.from : v.sender) != NULL)
+	if (!(v.rec.flags & MSG_F_STAFF_ACTION) &&
+	    config_staff(conf, v.from[0] ? v.from : v.sender) != NULL)
 		*when = v.rec.time;
 	return 0;
 }
@@ -102,9 +104,11 @@ activity_answer(struct store *st, MDB_txn *txn, uint32_t comm,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Load message MSG as a post of A, with its answer. */
+/* Load message MSG as a post of A, with its answer; QUESTIONS holds the
+ * message ids of the topics' questions. */
 static int
-activity_add(struct store *st, MDB_txn *txn, struct activity *a, uint64_t msg)
+activity_add(struct store *st, MDB_txn *txn, struct activity *a, uint64_t msg,
+    GHashTable *questions)
 {
 	struct post *p;
 	int rc;
@@ -112,10 +116,23 @@ activity_add(struct store *st, MDB_txn *txn, struct activity *a, uint64_t msg)
 	if ((rc = post_load(st, txn, a->conf, msg, &p)) != 0)
 		return rc;
 	g_ptr_array_add(a->posts, p);
-	if (p->staff)
+	/* A question put by kring topic new carries no flag of its own. */
+	if (g_hash_table_contains(questions, &p->msg))
+		p->action = true;
+	if (!post_is_member(p))
 		return 0;
 	return activity_answer(st, txn, a->community, a->conf, p->message_id,
 	    &p->answered);
+}
+
+static int
+add_question(struct topic *t, void *arg)
+{
+	uint64_t *msg = g_new(uint64_t, 1);
+
+	*msg = t->rec.msg;
+	g_hash_table_add(arg, msg);
+	return 0;
 }
 
 int
@@ -126,6 +143,7 @@ activity_scan(struct store *st, MDB_txn *txn, uint32_t comm,
 	unsigned char kb[STORE_BY_TIME_KEY], end[STORE_BY_TIME_KEY];
 	MDB_val k = { sizeof kb, kb }, v;
 	MDB_cursor *cur;
+	GHashTable *questions;
 	int rc;
 
 	memset(a, 0, sizeof *a);
@@ -136,19 +154,48 @@ activity_scan(struct store *st, MDB_txn *txn, uint32_t comm,
 	a->posts = g_ptr_array_new_with_free_func((GDestroyNotify)post_free);
 	store_by_time_key(kb, comm, since, 0);
 	store_by_time_key(end, comm, until, 0);
-	if ((rc = mdb_cursor_open(txn, st->dbi[DB_BY_TIME], &cur)) != 0)
+	questions = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	    NULL);
+	if ((rc = topic_each(st, txn, comm, add_question, questions)) != 0) {
+		g_hash_table_unref(questions);
 		return rc;
+	}
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_BY_TIME], &cur)) != 0) {
+		g_hash_table_unref(questions);
+		return rc;
+	}
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (k.mv_size != sizeof end ||
 		    memcmp(k.mv_data, end, sizeof end) >= 0)
 			break;
 		if ((rc = activity_add(st, txn, a,
-		    be64_get((unsigned char *)k.mv_data + 12))) != 0)
+		    be64_get((unsigned char *)k.mv_data + 12), questions)) != 0)
 			break;
 	}
 	mdb_cursor_close(cur);
+	g_hash_table_unref(questions);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+void
+activity_count(const struct activity *a, struct activity_counts *c)
+{
+	GHashTable *members = g_hash_table_new(g_str_hash, g_str_equal);
+
+	memset(c, 0, sizeof *c);
+	for (guint i = 0; i < a->posts->len; i++) {
+		const struct post *p = a->posts->pdata[i];
+
+		if (post_is_staff(p))
+			c->staff_posts++;
+		else if (post_is_member(p)) {
+			c->member_posts++;
+			g_hash_table_add(members, p->from);
+		}
+	}
+	c->members = g_hash_table_size(members);
+	g_hash_table_unref(members);
 }
 
 void
@@ -229,14 +276,16 @@ activity_topic_posts(struct store *st, MDB_txn *txn,
 }
 
 long
-activity_topic_responses(const struct topic *t, const GPtrArray *posts)
+activity_topic_responses(const struct topic *t, const GPtrArray *posts,
+    int64_t until)
 {
 	long n = 0;
 
 	for (guint i = 0; i < posts->len; i++) {
 		const struct post *p = posts->pdata[i];
 
-		n += p->msg != t->rec.msg && !p->staff;
+		n += p->msg != t->rec.msg && post_is_member(p) &&
+		    p->time < until;
 	}
 	return n;
 }

@@ -29,7 +29,7 @@ sla_compute(const struct activity *a, int64_t now, long promise_hours,
 	for (guint i = 0; i < a->posts->len; i++) {
 		struct post *p = a->posts->pdata[i];
 
-		if (p->staff)
+		if (!post_is_member(p))
 			continue;
 		s->member_posts++;
 		/* An answer after NOW (a report on a past period) is not

@@ -237,11 +237,25 @@ apply_record(struct store *st, MDB_txn *txn, const struct staff_action *a,
 	return rc;
 }
 
+static void
+set_action(struct msg_rec *rec, void *unused)
+{
+	(void)unused;
+	rec->flags |= MSG_F_STAFF_ACTION;
+}
+
 int
 staff_action_apply(struct store *st, MDB_txn *txn,
     const struct staff_action *a, const struct ingest_result *res,
     const char *raw, size_t len, int64_t now)
 {
+	int rc;
+
+	/* Marked, so that the staff figures count it neither as a staff
+	 * post nor as an answer (activity.h). */
+	if (res->msg_id != 0 && res->held == 0 && (rc = store_msg_update(st,
+	    txn, res->msg_id, set_action, NULL)) != 0)
+		return rc;
 	if (a->kind == ACT_TOPIC)
 		return apply_topic(st, txn, res, raw, len, now);
 	if (a->kind == ACT_ANNOUNCE)

@@ -416,6 +416,32 @@ store_msg_get(struct store *st, MDB_txn *txn, uint64_t id, struct msg_view *mv)
 }
 
 int
+store_msg_update(struct store *st, MDB_txn *txn, uint64_t id,
+    void (*change)(struct msg_rec *rec, void *arg), void *arg)
+{
+	unsigned char kb[8];
+	MDB_val k = { 8, kb }, v;
+	struct msg_rec rec;
+	void *copy;
+	int rc;
+
+	be64_put(kb, id);
+	if ((rc = mdb_get(txn, st->dbi[DB_MSG], &k, &v)) != 0)
+		return rc;
+	if (v.mv_size < sizeof rec)
+		return MDB_CORRUPTED;
+	/* Values from mdb_get are read-only: change a copy. */
+	copy = g_memdup2(v.mv_data, v.mv_size);
+	memcpy(&rec, copy, sizeof rec);
+	change(&rec, arg);
+	memcpy(copy, &rec, sizeof rec);
+	v.mv_data = copy;
+	rc = mdb_put(txn, st->dbi[DB_MSG], &k, &v, 0);
+	g_free(copy);
+	return rc;
+}
+
+int
 store_raw_get(struct store *st, MDB_txn *txn, uint64_t id, MDB_val *raw)
 {
 	unsigned char kb[8];

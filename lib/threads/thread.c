@@ -49,30 +49,19 @@ thread_put(struct store *st, MDB_txn *txn, uint64_t id,
 	return 0;
 }
 
+static void
+set_thread(struct msg_rec *rec, void *thread)
+{
+	rec->thread = *(uint64_t *)thread;
+}
+
 /* Point msg record MSG at THREAD (after a merge). */
 static int
 msg_set_thread(struct store *st, MDB_txn *txn, uint64_t msg, uint64_t thread)
 {
-	unsigned char kb[8];
-	MDB_val k = { 8, kb }, v;
-	struct msg_rec rec;
-	void *copy;
-	int rc;
+	int rc = store_msg_update(st, txn, msg, set_thread, &thread);
 
-	be64_put(kb, msg);
-	if ((rc = mdb_get(txn, st->dbi[DB_MSG], &k, &v)) != 0)
-		return rc == MDB_NOTFOUND ? 0 : rc;	/* not written yet */
-	if (v.mv_size < sizeof rec)
-		return MDB_CORRUPTED;
-	/* Values from mdb_get are read-only: change a copy. */
-	copy = g_memdup2(v.mv_data, v.mv_size);
-	memcpy(&rec, copy, sizeof rec);
-	rec.thread = thread;
-	memcpy(copy, &rec, sizeof rec);
-	v.mv_data = copy;
-	rc = mdb_put(txn, st->dbi[DB_MSG], &k, &v, 0);
-	g_free(copy);
-	return rc;
+	return rc == MDB_NOTFOUND ? 0 : rc;	/* not written yet */
 }
 
 /*

@@ -411,7 +411,8 @@ def figures(args):
             if now - m.time > promise:
                 due += 1
                 overdue.append(m)
-    out.append("POSTS=%d" % len(period))
+    # Posts are member posts (the staff's are counted on their own).
+    out.append("POSTS=%d" % sum(member_posts.values()))
     out.append("MEMBERS=%d" % len(member_posts))
     out.append("STAFF_POSTS=%d" % staff_posts)
     out.append("NEW_MEMBERS=%d" % sum(1 for a, n in member_posts.items()
@@ -430,6 +431,7 @@ def figures(args):
     out.append("MEDIAN=%s" % median)
     out.append("WITHIN_PCT=%d" % (within * 100 // due if due else 100))
     out.append("DUE=%d" % due)
+    out.append("WITHIN=%d" % within)
     out.append("OVERDUE=%d" % len(overdue))
 
     # Posts per day, as the newsletter's chart (the last MAX_DAYS days).
@@ -439,15 +441,19 @@ def figures(args):
     lo = first_day
     first_day -= first_day % 86400
     per_day = collections.Counter(day_text(m.time) for m in period
-                                  if m.time >= lo)
+                                  if m.time >= lo and
+                                  not is_staff[m.message_id])
     d = first_day
     while d < until:
         out.append("DAY=%s %d" % (day_text(d), per_day[day_text(d)]))
         d += 86400
 
-    # The busiest threads: posts in the period, people, last post.
+    # The busiest threads: member posts in the period, members, last
+    # member post.
     rows = collections.OrderedDict()
     for m in period:
+        if is_staff[m.message_id]:
+            continue
         row = rows.setdefault(thread_of[m.message_id],
                               {"posts": 0, "people": set(), "last": 0})
         row["posts"] += 1
