@@ -13,12 +13,14 @@
  * she is made a member again for the next input.
  */
 #include <err.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -131,26 +133,69 @@ setup(void)
 	g_free(dir);	/* the folder stays for the run */
 }
 
-/* Send DATA as one connection and read the answer into BUF. */
+/* Wait until FD has EVENTS, up to DEADLINE (monotonic µs).  Signals do
+ * not cut the wait short: libFuzzer's -timeout ticks with SIGALRM, and
+ * a socket call it interrupts fails with EINTR (signal(7)). */
+static bool
+wait_for(int fd, short events, gint64 deadline)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	gint64 left;
+	int n;
+
+	while ((left = deadline - g_get_monotonic_time()) > 0) {
+		n = poll(&p, 1, (int)(left / 1000) + 1);
+		if (n > 0)
+			return true;
+		if (n < 0 && errno != EINTR)
+			err(1, "poll");
+	}
+	return false;
+}
+
+static void
+connect_web(int fd, gint64 deadline)
+{
+	int soerr = 0;
+	socklen_t len = sizeof soerr;
+
+	if (connect(fd, (struct sockaddr *)&web_addr, sizeof web_addr) == 0)
+		return;
+	/* Interrupted, the connection goes on being made. */
+	if (errno != EINTR || !wait_for(fd, POLLOUT, deadline) ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 ||
+	    soerr != 0)
+		errx(1, "connect to the web listener: %s",
+		    strerror(soerr ? soerr : errno));
+}
+
+/* Send DATA as one connection and read the answer into BUF.  No answer
+ * within 20 s (neither bytes nor the end) is a hang. */
 static size_t
 exchange(const uint8_t *data, size_t size, char *buf, size_t max)
 {
-	struct timeval tv = { 20, 0 };
+	gint64 deadline = g_get_monotonic_time() + 20 * G_TIME_SPAN_SECOND;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	size_t got = 0;
 	ssize_t n;
 
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
-	    sizeof tv) != 0 ||
-	    connect(fd, (struct sockaddr *)&web_addr, sizeof web_addr) != 0)
-		err(1, "connect to the web listener");
-	for (size_t off = 0; off < size; off += (size_t)n)
-		if ((n = send(fd, data + off, size - off, MSG_NOSIGNAL)) <= 0)
+	if (fd == -1)
+		err(1, "socket");
+	connect_web(fd, deadline);
+	for (size_t off = 0; off < size; off += n > 0 ? (size_t)n : 0)
+		if ((n = send(fd, data + off, size - off, MSG_NOSIGNAL)) == 0 ||
+		    (n < 0 && errno != EINTR))
 			break;		/* it may close early: fine */
 	shutdown(fd, SHUT_WR);
-	while (got < max && (n = recv(fd, buf + got, max - got, 0)) > 0)
-		got += (size_t)n;
-	CHECK(n >= 0 || got > 0);	/* no answer within 20 s: a hang */
+	while (got < max) {
+		CHECK(wait_for(fd, POLLIN, deadline));
+		n = recv(fd, buf + got, max - got, 0);
+		if (n > 0)
+			got += (size_t)n;
+		else if (n == 0 || errno != EINTR)
+			break;	/* the end, or a reset: libmicrohttpd closes a
+				 * bad request with bytes of it unread */
+	}
 	close(fd);
 	return got;
 }

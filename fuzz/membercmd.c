@@ -65,7 +65,7 @@ check_request(const struct member_request *rq)
 	const struct member_request r = *rq;
 	size_t tlen, ulen;
 
-	CHECK(r.cmd >= MCMD_HELP && r.cmd <= MCMD_DECIDE);
+	CHECK(r.cmd >= MCMD_HELP && r.cmd <= MCMD_LAST);
 	CHECK(strcmp(member_cmd_name(r.cmd), "?") != 0);
 	tlen = strnlen(r.token, sizeof r.token);
 	CHECK(tlen < sizeof r.token);
@@ -76,7 +76,7 @@ check_request(const struct member_request *rq)
 	for (size_t i = 0; i < ulen; i++)
 		CHECK(r.unknown[i] > ' ' && r.unknown[i] < 0x7f);
 	CHECK(r.cmd == MCMD_HELP || ulen == 0);
-	if (r.cmd == MCMD_DECIDE && r.id == 0)
+	if ((r.cmd == MCMD_DECIDE || r.cmd == MCMD_MODERATE) && r.id == 0)
 		CHECK(tlen == 0);
 	CHECK(r.lang[sizeof r.lang - 1] == '\0');
 }

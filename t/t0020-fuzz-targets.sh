@@ -64,9 +64,14 @@ test_expect_success 'membercmd: hostile command sub-addresses' '
 	printf "" >empty &&
 	printf "Re: name Ann\001\r\nBcc: x@y" >subject-name-crlf &&
 	printf "AW: naam %%0100d" 0 >subject-name-long &&
+	printf "resume" >resume &&
+	printf "Re: hervatten" >subject-resume &&
+	printf "moderate-0-a-abc" >moderate-zero &&
+	printf "withdraw-x-abc" >withdraw-bad-id &&
 	fuzz-membercmd confirm-empty confirm-upper confirm-long approve-empty \
 		approve-overflow reject-zero approve-dashes eight-bit \
-		long-unknown empty subject-name-crlf subject-name-long
+		long-unknown empty subject-name-crlf subject-name-long \
+		resume subject-resume moderate-zero withdraw-bad-id
 '
 
 test_expect_success 'config: the shipped config and broken ones' '

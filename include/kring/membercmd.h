@@ -43,6 +43,7 @@ enum member_cmd {
 	MCMD_DECIDE,	/* staff: approve-ID-TOKEN or reject-ID-TOKEN */
 	MCMD_MODERATE,	/* a held post: mod-...-ID-TOKEN, withdraw-ID-TOKEN */
 	MCMD_RESUME,	/* mail again after bounces suspended it */
+	MCMD_LAST = MCMD_RESUME	/* the highest: what checks of the range use */
 };
 
 #define MEMBER_CMD_UNKNOWN_MAX 40	/* bytes of an unknown command kept */
