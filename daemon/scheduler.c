@@ -159,6 +159,7 @@ job_argv(struct server *srv, const struct job *j, int64_t since,
 	g_ptr_array_add(av, g_strdup("--community"));
 	g_ptr_array_add(av, g_strdup(j->community));
 	g_ptr_array_add(av, g_strdup("--send"));
+	g_ptr_array_add(av, g_strdup("--once"));	/* see skip_covered_period */
 	if (since != 0) {
 		time_iso(since, iso, sizeof iso);
 		g_ptr_array_add(av, g_strconcat("--since=", iso, NULL));

@@ -82,6 +82,17 @@ kringd_stop() {
 	kringd_log_clean
 }
 
+# log_wait PATTERN N [FILE]: until FILE (default kringd.log, all of it,
+# over restarts) has PATTERN N times; 20 s at most, then its tail.
+log_wait() {
+	i=0
+	until [ "$(grep -c "$1" "${3:-kringd.log}")" -ge "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 400 ] || { tail -20 "${3:-kringd.log}"; return 1; }
+		sleep 0.05
+	done
+}
+
 # kill -9: what a crash looks like.
 kringd_kill9() {
 	kill -9 "$KRINGD_PID" 2>/dev/null

@@ -40,16 +40,6 @@ write_config() {
 	EOF
 }
 
-# Wait up to 20 s for kringd's log to have PATTERN N times.
-log_wait() {
-	i=0
-	until [ "$(grep -c "$1" kringd.log)" -ge "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt 400 ] || { tail -20 kringd.log; return 1; }
-		sleep 0.05
-	done
-}
-
 # The subjects the sink got, in order.
 subjects() {
 	for f in $(sink_messages); do $PART "$f" header:Subject; done

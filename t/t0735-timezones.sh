@@ -60,16 +60,6 @@ post() {
 	printf 'Posted at %s.\n\n' "$(TZ=$ZONE date -d "@$2" '+%F %T %Z')"
 }
 
-# Wait up to 20 s for kringd's log to have PATTERN N times.
-log_wait() {
-	i=0
-	until [ "$(grep -c "$1" kringd.log)" -ge "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt 400 ] || { tail -20 kringd.log; return 1; }
-		sleep 0.05
-	done
-}
-
 started() { grep -c "schedule newsletter/kring: started" kringd.log; }
 
 test_expect_success 'an unknown zone is a config error naming its line' '

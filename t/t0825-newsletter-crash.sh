@@ -88,17 +88,6 @@ for line in sys.stdin:
             print(r["address"])'
 }
 
-# log_wait PATTERN N [FILE]: until FILE (kringd.log) has PATTERN N times
-# (20 s at most).
-log_wait() {
-	i=0
-	until [ "$(grep -c "$1" "${3:-kringd.log}")" -ge "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt 400 ] || { tail -20 "${3:-kringd.log}"; return 1; }
-		sleep 0.05
-	done
-}
-
 # Wait (20 s at most) until every SMTP session the sink had is closed: a
 # copy whose data it had read is then either stored or never will be.
 sink_wait_idle() {

@@ -41,8 +41,8 @@ start() {
 	KRING_NOW=$1+ kringd_start -r 127.0.0.1:$SINK_PORT
 }
 
-# log_wait PATTERN: until kringd logs it (since the last start), 20 s.
-log_wait() {
+# log_wait_since_start PATTERN: until kringd logs it (since the last start), 20 s.
+log_wait_since_start() {
 	i=0
 	until tail -c +$((kringd_log_offset + 1)) kringd.log | grep -q "$1"; do
 		i=$((i + 1))
@@ -161,7 +161,7 @@ test_expect_success 'a day before expiry the moderators get one reminder' '
 	kringd_stop &&
 	n=$(sink_count) &&
 	start 2026-12-03T10:00:00Z &&
-	log_wait "held posts of kring: 1 reminded, 0 expired" &&
+	log_wait_since_start "held posts of kring: 1 reminded, 0 expired" &&
 	sink_wait_count $((n + 1)) &&
 	r=$(mail_to carla@example.org "Reminder: .*frank@example.com") &&
 	test -n "$r" &&
@@ -178,7 +178,7 @@ test_expect_success 'at expiry the sender is told; its addresses stop working' '
 	kringd_stop &&
 	n=$(sink_count) &&
 	start 2026-12-04T10:00:00Z &&
-	log_wait "held posts of kring: 0 reminded, 1 expired" &&
+	log_wait_since_start "held posts of kring: 0 reminded, 1 expired" &&
 	sink_wait_count $((n + 1)) &&
 	e=$(mail_to frank@example.com "has expired") && test -n "$e" &&
 	grep -q "Expire me" "$e" &&
@@ -198,7 +198,7 @@ test_expect_success 'a post past its time expires at the next start' '
 	kringd_stop &&
 	n=$(sink_count) &&
 	start 2026-12-05T13:00:00Z &&
-	log_wait "held posts of kring: 0 reminded, 1 expired" &&
+	log_wait_since_start "held posts of kring: 0 reminded, 1 expired" &&
 	sink_wait_count $((n + 1)) &&
 	grep -q "Later one" "$(mail_to frank@example.com "has expired")" &&
 	test -z "$(NOW=2026-12-05T13:00:00Z mod list)" &&
@@ -209,7 +209,7 @@ test_expect_success 'a post past its time expires at the next start' '
 test_expect_success 'thirty days on, the records of the decisions go' '
 	kringd_stop &&
 	start 2027-01-10T00:00:00Z &&
-	log_wait "held posts: 5 records of old decisions dropped" &&
+	log_wait_since_start "held posts: 5 records of old decisions dropped" &&
 	test -z "$(NOW=2027-01-10T00:00:00Z mod list --all)" &&
 	a=$(address_in "$(mail_to carla@example.org "frank@example.com waits")" mod-approve) &&
 	n=$(sink_count) &&

@@ -43,7 +43,7 @@ usage(FILE *out, int status)
 {
 	fprintf(out,
 	    "usage: kring digest [-c FILE] [-s DIR] [--community C]\n"
-	    "                    [--since DATE] [--until DATE] [--send]\n\n"
+	    "                    [--since DATE] [--until DATE] [--send [--once]]\n\n"
 	    "The member digests of the period (by default since the last run\n"
 	    "with --send; a day on the first): daily members get the period,\n"
 	    "weekly ones the week before its end when that is the\n"

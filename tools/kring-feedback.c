@@ -28,7 +28,7 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out, "usage: kring feedback [-s DIR] [-c FILE] [--community C]\n"
-	    "                      [--since DATE] [--until DATE] [--send]\n\n"
+	    "                      [--since DATE] [--until DATE] [--send [--once]]\n\n"
 	    "For each topic whose outcome was recorded in the period (by\n"
 	    "default since the last run with --send, or the last 14 days), a\n"
 	    "digest to each member who took part, once per outcome; for a\n"

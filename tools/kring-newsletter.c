@@ -34,7 +34,7 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out, "usage: kring newsletter [-s DIR] [-c FILE] [--community C]\n"
-	    "                        [--since DATE] [--until DATE] [--send]\n\n"
+	    "                        [--since DATE] [--until DATE] [--send [--once]]\n\n"
 	    "The staff newsletter for the period (by default since the last\n"
 	    "one sent, or the last 14 days): previewed as an mbox on stdout,\n"
 	    "or with --send queued to the community's staff.\n");

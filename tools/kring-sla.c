@@ -21,7 +21,7 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out, "usage: kring sla [-s DIR] [-c FILE] [--community C]\n"
-	    "                 [--since DATE] [--until DATE] [--send]\n\n"
+	    "                 [--since DATE] [--until DATE] [--send [--once]]\n\n"
 	    "Member posts without a staff answer after the community's\n"
 	    "promise (response_hours, default 24): the figures on stderr and\n"
 	    "an alert to the staff, previewed as an mbox on stdout or with\n"

@@ -23,7 +23,7 @@ static void
 usage(FILE *out, int status)
 {
 	fprintf(out, "usage: kring thanks [-s DIR] [-c FILE] [--community C]\n"
-	    "                    [--since DATE] [--until DATE] [--send]\n\n"
+	    "                    [--since DATE] [--until DATE] [--send [--once]]\n\n"
 	    "A thank-you note to each member who posted in the period (by\n"
 	    "default since the last notes sent, or the last 14 days), for\n"
 	    "the posts not thanked for before; none to members who chose\n"

@@ -35,6 +35,11 @@ int period_resolve(struct store *st, MDB_txn *txn, uint32_t community,
     long default_days, GTimeZone *tz, struct period *p, char *err,
     size_t errlen);
 
+/* The end of TOOL's last recorded run for COMMUNITY into *WHEN: 0,
+ * MDB_NOTFOUND when it never ran, or another LMDB code. */
+int period_last_run(struct store *st, MDB_txn *txn, uint32_t community,
+    const char *tool, int64_t *when);
+
 /* Record that TOOL covered COMMUNITY up to P->until (in TXN, a write
  * transaction, with the mail it sent).  0 or an LMDB code. */
 int period_record(struct store *st, MDB_txn *txn, uint32_t community,

@@ -137,9 +137,8 @@ period_parse(const char *text, GTimeZone *tz, int64_t *t)
 	return 0;
 }
 
-/* The end of TOOL's last recorded run into *WHEN; MDB_NOTFOUND if none. */
-static int
-last_run(struct store *st, MDB_txn *txn, uint32_t community,
+int
+period_last_run(struct store *st, MDB_txn *txn, uint32_t community,
     const char *tool, int64_t *when)
 {
 	GByteArray *key = g_byte_array_new();
@@ -171,7 +170,7 @@ period_resolve(struct store *st, MDB_txn *txn, uint32_t community,
 			    since);
 			return -1;
 		}
-	} else if ((rc = last_run(st, txn, community, tool, &p->since)) != 0) {
+	} else if ((rc = period_last_run(st, txn, community, tool, &p->since)) != 0) {
 		if (rc != MDB_NOTFOUND) {
 			snprintf(err, errlen, "%s", mdb_strerror(rc));
 			return -1;

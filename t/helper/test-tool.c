@@ -7,6 +7,9 @@
  *   test-tool check-store DIR  check the invariants of the store at DIR
  *                              (threads, nodes, children, counts); prints
  *                              each problem, exits 1 when there is one
+ *   test-tool hold-store DIR   take the store's write lock, print "held",
+ *                              and keep it until stdin ends: a writer
+ *                              other processes must wait for
  *
  * Scratch stores are made with mkdtemp under $TMPDIR (the test script's
  * trash folder) and removed again.  Exit status 1 when any test failed.
@@ -2706,6 +2709,32 @@ cmd_check_store(const char *dir)
 	return 0;
 }
 
+static int
+cmd_hold_store(const char *dir)
+{
+	struct store st;
+	MDB_txn *txn;
+	char err[512];
+	int rc;
+
+	if (store_open(&st, dir, 0, false, err, sizeof err) != 0) {
+		fprintf(stderr, "test-tool hold-store: %s\n", err);
+		return 2;
+	}
+	if ((rc = store_begin(&st, true, &txn)) != 0) {
+		fprintf(stderr, "test-tool hold-store: %s\n", mdb_strerror(rc));
+		store_close(&st);
+		return 2;
+	}
+	printf("held\n");
+	fflush(stdout);
+	while (getchar() != EOF)
+		;
+	mdb_txn_abort(txn);
+	store_close(&st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2714,6 +2743,8 @@ main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "check-store") == 0)
 		return cmd_check_store(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "hold-store") == 0)
+		return cmd_hold_store(argv[2]);
 	scratch_base = g_strdup(tmp && *tmp ? tmp : "/tmp");
 	setenv("TZ", "UTC", 1);
 	msginfo_global_init();
