@@ -172,12 +172,29 @@ test_expect_success 'in Dutch for a member who chose Dutch' '
 	part digest.mbox $i header:Subject | grep -qx "Kring daily digest, 2026-12-04: 3 posts"
 '
 
+test_expect_success 'a digest says "in the last day" of one day only, not of a catch-up over days' '
+	digest 2026-12-03T07:00:00Z 2026-12-04T07:00:00Z &&
+	part digest.mbox "$(nth_to gus@example.net)" text >one-day &&
+	grep -qx "Here is what was written in Kring in the last day," one-day &&
+	part digest.mbox "$(nth_to ann@example.net)" text >one-day.nl &&
+	grep -q "^Dit is wat er het afgelopen etmaal in Kring is geschreven," one-day.nl &&
+	digest 2026-12-01T07:00:00Z 2026-12-04T07:00:00Z &&
+	part digest.mbox "$(nth_to gus@example.net)" text >days &&
+	grep -qx "Here is what was written in Kring," days &&
+	grep -q "^2026-12-01 to 2026-12-04: " days &&
+	part digest.mbox "$(nth_to gus@example.net)" html | grep -q "written in Kring, 2026-12-01 to 2026-12-04" &&
+	part digest.mbox "$(nth_to ann@example.net)" text >days.nl &&
+	grep -q "^Dit is wat er in Kring is geschreven," days.nl &&
+	! grep -q "last day\|etmaal" days days.nl
+'
+
 test_expect_success 'on the weekday the weekly member gets the week; no posts, no digest' '
 	digest 2026-12-07T07:00:00Z 2026-12-08T07:00:00Z &&
 	test "$(part digest.mbox count)" = 1 &&
 	i=$(nth_to bob@example.net) &&
 	part digest.mbox $i header:Subject | grep -qx "Kring weekly digest, 2026-12-08: 3 posts" &&
 	part digest.mbox $i text | grep -q "2026-12-01 to 2026-12-08" &&
+	part digest.mbox $i text | grep -qx "Here is what was written in Kring this week," &&
 	! part digest.mbox $i text | grep -q "Week start"
 '
 

@@ -270,6 +270,9 @@ digest_make(struct staff_run *r, struct digest *d, int64_t since)
 	tmpl_ctx_set(ctx, "period_from", from);
 	tmpl_ctx_set(ctx, "period_until", r->period.until_text);
 	tmpl_ctx_set_bool(ctx, "weekly", d->weekly);
+	/* A daily digest catching up after downtime spans several days. */
+	tmpl_ctx_set_bool(ctx, "last_day", !d->weekly &&
+	    period_add_days(r->period.tz, r->period.until, -1) <= since);
 	tmpl_ctx_set(ctx, "list_address", c->address);
 	fill_section(r, &d->local, ctx, "", &n);
 	g_array_append_vals(parts, d->local.copies->data, d->local.copies->len);
