@@ -18,7 +18,6 @@ struct staff_run {
 	const char *tool;	/* "newsletter", ... */
 	struct cli cli;
 	bool send;
-	const char *since, *until;	/* the options, or NULL */
 	MDB_txn *txn;		/* a write transaction with --send */
 	uint32_t comm_id;
 	const struct community_conf *community;
