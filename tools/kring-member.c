@@ -27,6 +27,7 @@
 
 #include "kring/bounce.h"
 #include "kring/cli.h"
+#include "kring/csv.h"
 #include "kring/json.h"
 #include "kring/member.h"
 #include "kring/membership.h"
@@ -491,23 +492,6 @@ struct listing {
 	const struct community_conf *c;
 	bool all, csv;
 };
-
-/* A CSV field: quoted when it holds a comma, a quote or a line end. */
-static void
-csv_field(GString *out, const char *v)
-{
-	if (strpbrk(v, ",\"\r\n") == NULL) {
-		g_string_append(out, v);
-		return;
-	}
-	g_string_append_c(out, '"');
-	for (const char *p = v; *p; p++) {
-		if (*p == '"')
-			g_string_append_c(out, '"');
-		g_string_append_c(out, *p);
-	}
-	g_string_append_c(out, '"');
-}
 
 static int
 list_one(const char *addr, const struct member *m, void *arg)

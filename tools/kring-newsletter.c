@@ -73,25 +73,12 @@ struct figures {
 	long new_members;
 };
 
-/* Total posts of ADDR in the community, from DB_SENDER (0 when it
- * cannot be read: the member then counts as new). */
-static uint64_t
-sender_total(struct staff_run *r, const char *addr)
-{
-	uint64_t n;
-
-	if (store_sender_get(&r->cli.st, r->txn, r->comm_id, addr, &n) != 0)
-		return 0;
-	return n;
-}
-
-/* Members and their posts; a member is new when every message they
- * ever sent to the community is in the period. */
+/* Members and their posts, and the first-time posters (activity.h). */
 static void
 count_members(struct figures *f)
 {
-	GHashTableIter it;
-	gpointer addr, n;
+	gpointer n;
+	int rc;
 
 	activity_count(&f->act, &f->counts);
 	f->member_posts = g_hash_table_new(g_str_hash, g_str_equal);
@@ -106,10 +93,10 @@ count_members(struct figures *f)
 		g_hash_table_insert(f->member_posts, p->from,
 		    GINT_TO_POINTER(GPOINTER_TO_INT(n) + 1));
 	}
-	g_hash_table_iter_init(&it, f->member_posts);
-	while (g_hash_table_iter_next(&it, &addr, &n))
-		if (sender_total(f->run, addr) <= (uint64_t)GPOINTER_TO_INT(n))
-			f->new_members++;
+	if ((rc = activity_first_posters(&f->run->cli.st, f->run->txn, &f->act,
+	    &f->new_members)) != 0)
+		staff_run_fail(f->run, EX_SOFTWARE, "first-time posters: %s",
+		    mdb_strerror(rc));
 }
 
 static void

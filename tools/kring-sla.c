@@ -116,7 +116,7 @@ main(int argc, char **argv)
 
 	msginfo_global_init();
 	staff_run_start(&r, "sla", argc, argv, 7, usage);
-	if (r.since == NULL) {	/* posts not yet due at the last run */
+	if (r.cli.since == NULL) {	/* posts not yet due at the last run */
 		r.period.since -= r.community->response_hours * 3600;
 		period_date(r.period.tz, r.period.since, r.period.since_text,
 		    sizeof r.period.since_text);

@@ -85,6 +85,14 @@ struct activity_counts {
 
 void activity_count(const struct activity *a, struct activity_counts *c);
 
+/*
+ * The first-time posters of A into *N: authors of its member posts who
+ * had sent nothing to the community before the period (what they sent
+ * after it does not matter).  0 or an LMDB code.
+ */
+int activity_first_posters(struct store *st, MDB_txn *txn,
+    const struct activity *a, long *n);
+
 /* Read message MSG into a new post P (answered not looked up; action
  * from the message's MSG_F_STAFF_ACTION only, not from the topics). */
 int post_load(struct store *st, MDB_txn *txn, const struct community_conf *conf,

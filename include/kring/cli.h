@@ -16,6 +16,7 @@ struct cli {
 	const char *store_dir;	/* -s */
 	const char *config_path;	/* -c */
 	const char *community;	/* --community */
+	const char *since, *until;	/* CLI_PERIOD_LONGOPTS, or NULL */
 	bool json;
 	bool need_config;	/* read the config even when given a store */
 	struct kring_config conf;
@@ -33,6 +34,15 @@ struct cli {
 	{ "json", no_argument, NULL, 'J' }, \
 	{ "config", required_argument, NULL, 'c' }, \
 	{ "store", required_argument, NULL, 's' }
+
+/* --since and --until, for the tools that report on a period
+ * (period.h): after CLI_LONGOPTS in the tools that take them.  Their
+ * codes are no characters, so no tool's own option meets them. */
+#define CLI_OPT_SINCE 0x100
+#define CLI_OPT_UNTIL 0x101
+#define CLI_PERIOD_LONGOPTS \
+	{ "since", required_argument, NULL, CLI_OPT_SINCE }, \
+	{ "until", required_argument, NULL, CLI_OPT_UNTIL }
 
 /* Take option CH (with optarg) if it is a common one; returns true then. */
 bool cli_option(struct cli *cli, int ch, const char *arg);

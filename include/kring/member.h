@@ -107,6 +107,16 @@ typedef int (*member_fn)(const char *address, const struct member *m,
 int member_walk(struct store *st, MDB_txn *txn, uint32_t community,
     const char *after, member_fn fn, void *arg);
 
+/*
+ * The members of COMMUNITY for the period [SINCE, UNTIL): *JOINED,
+ * those whose joining (the latest, when they left and came back) is in
+ * it; *AT_END, those who were members at UNTIL: joined before it, and a
+ * member now or left at or after it (the last change of a member who
+ * left is when they left).  0 or an LMDB code.
+ */
+int member_period_counts(struct store *st, MDB_txn *txn, uint32_t community,
+    int64_t since, int64_t until, long *joined, long *at_end);
+
 /* The name to greet ADDRESS by: the one they set, else the display name
  * of the From of their message RAW (LEN bytes; NULL: none), else "".
  * Returns a new string (g_free). */

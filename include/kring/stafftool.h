@@ -19,7 +19,6 @@ struct staff_run {
 	struct cli cli;
 	bool send;
 	bool once;		/* --once: skip a period run before */
-	const char *since, *until;	/* the options, or NULL */
 	MDB_txn *txn;		/* a write transaction with --send */
 	uint32_t comm_id;
 	const struct community_conf *community;

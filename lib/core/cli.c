@@ -133,6 +133,8 @@ cli_option(struct cli *cli, int ch, const char *arg)
 	case 's': cli->store_dir = arg; return true;
 	case 'C': cli->community = arg; return true;
 	case 'J': cli->json = true; return true;
+	case CLI_OPT_SINCE: cli->since = arg; return true;
+	case CLI_OPT_UNTIL: cli->until = arg; return true;
 	default: return false;
 	}
 }

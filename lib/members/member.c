@@ -315,3 +315,35 @@ member_in_family(struct store *st, MDB_txn *txn,
 	}
 	return 0;
 }
+
+struct period_counts {
+	int64_t since, until;
+	long joined, at_end;
+};
+
+static int
+period_count_one(const char *address, const struct member *m, void *arg)
+{
+	struct period_counts *c = arg;
+	int64_t joined = m->rec.joined;
+
+	if (joined == 0 || (m->rec.state != MEMBER_ACTIVE &&
+	    m->rec.state != MEMBER_LEFT))
+		return 0;
+	c->joined += joined >= c->since && joined < c->until;
+	c->at_end += joined < c->until && (m->rec.state == MEMBER_ACTIVE ||
+	    m->rec.changed >= c->until);
+	return 0;
+}
+
+int
+member_period_counts(struct store *st, MDB_txn *txn, uint32_t community,
+    int64_t since, int64_t until, long *joined, long *at_end)
+{
+	struct period_counts c = { since, until, 0, 0 };
+	int rc = member_walk(st, txn, community, NULL, period_count_one, &c);
+
+	*joined = c.joined;
+	*at_end = c.at_end;
+	return rc;
+}

@@ -198,6 +198,73 @@ activity_count(const struct activity *a, struct activity_counts *c)
 	g_hash_table_unref(members);
 }
 
+/* Count into LATER (address -> count) the messages of A's community
+ * from each of its addresses that arrived at or after A's start. */
+static int
+count_from_start(struct store *st, MDB_txn *txn, const struct activity *a,
+    GHashTable *later)
+{
+	unsigned char kb[STORE_BY_TIME_KEY];
+	MDB_val k = { sizeof kb, kb }, v;
+	MDB_cursor *cur;
+	int rc;
+
+	store_by_time_key(kb, a->community, a->since, 0);
+	if ((rc = mdb_cursor_open(txn, st->dbi[DB_BY_TIME], &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct msg_view mv;
+		gpointer n;
+		char *from;
+
+		if (k.mv_size != sizeof kb ||
+		    be32_get(k.mv_data) != a->community)
+			break;
+		if ((rc = store_msg_get(st, txn,
+		    be64_get((unsigned char *)k.mv_data + 12), &mv)) != 0)
+			break;
+		from = g_ascii_strdown(mv.from[0] ? mv.from : mv.sender, -1);
+		if (g_hash_table_lookup_extended(later, from, NULL, &n))
+			g_hash_table_insert(later, from,	/* keeps its key */
+			    GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
+		g_free(from);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+activity_first_posters(struct store *st, MDB_txn *txn,
+    const struct activity *a, long *n)
+{
+	GHashTable *later = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer addr, count;
+	uint64_t total;
+	int rc;
+
+	*n = 0;
+	for (guint i = 0; i < a->posts->len; i++) {
+		const struct post *p = a->posts->pdata[i];
+
+		if (post_is_member(p))
+			g_hash_table_insert(later, p->from, GSIZE_TO_POINTER(0));
+	}
+	rc = g_hash_table_size(later) > 0 ?
+	    count_from_start(st, txn, a, later) : 0;
+	g_hash_table_iter_init(&it, later);
+	while (rc == 0 && g_hash_table_iter_next(&it, &addr, &count)) {
+		/* DB_SENDER counts every message ever: none before the
+		 * period when they all came at or after its start. */
+		rc = store_sender_get(st, txn, a->community, addr, &total);
+		if (rc == 0 && total <= GPOINTER_TO_SIZE(count))
+			(*n)++;
+	}
+	g_hash_table_unref(later);
+	return rc;
+}
+
 void
 activity_free(struct activity *a)
 {

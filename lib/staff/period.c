@@ -178,8 +178,14 @@ period_resolve(struct store *st, MDB_txn *txn, uint32_t community,
 		p->since = period_add_days(tz, p->until, -default_days);
 	}
 	if (p->since >= p->until) {
-		snprintf(err, errlen, "the period is empty: it ends before it "
-		    "starts (or the last run covered it already)");
+		if (since != NULL)
+			snprintf(err, errlen, "the period is empty: --since "
+			    "\"%s\" is not before %s%s%s", since,
+			    until ? "--until \"" : "now", until ? until : "",
+			    until ? "\"" : "");
+		else
+			snprintf(err, errlen, "the period is empty: the last "
+			    "run with --send covered it already");
 		return -1;
 	}
 	period_date(tz, p->since, p->since_text, sizeof p->since_text);

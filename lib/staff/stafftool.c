@@ -17,10 +17,9 @@ staff_run_options(struct staff_run *r, int argc, char **argv,
 {
 	static const struct option longopts[] = {
 		CLI_LONGOPTS,
+		CLI_PERIOD_LONGOPTS,
 		{ "send", no_argument, NULL, 'S' },
 		{ "once", no_argument, NULL, 'O' },
-		{ "since", required_argument, NULL, 'B' },
-		{ "until", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
@@ -33,10 +32,6 @@ staff_run_options(struct staff_run *r, int argc, char **argv,
 			r->send = true;
 		else if (ch == 'O')
 			r->once = true;
-		else if (ch == 'B')
-			r->since = optarg;
-		else if (ch == 'U')
-			r->until = optarg;
 		else if (!cli_option(&r->cli, ch, optarg))
 			usage(stderr, EX_USAGE);
 	}
@@ -92,9 +87,9 @@ staff_run_start(struct staff_run *r, const char *tool, int argc,
 	if (r->community == NULL)
 		staff_run_fail(r, EX_CONFIG, "%s: no community \"%s\" in the "
 		    "config", r->cli.conf.path, name);
-	if (period_resolve(&r->cli.st, r->txn, r->comm_id, tool, r->since,
-	    r->until, r->now, default_days, r->community->tz, &r->period,
-	    errbuf, sizeof errbuf) != 0)
+	if (period_resolve(&r->cli.st, r->txn, r->comm_id, tool,
+	    r->cli.since, r->cli.until, r->now, default_days,
+	    r->community->tz, &r->period, errbuf, sizeof errbuf) != 0)
 		staff_run_fail(r, EX_USAGE, "%s", errbuf);
 	skip_covered_period(r);
 	mail_out_init(&r->mo, &r->cli.conf, r->community, &r->cli.st, r->txn,
