@@ -170,7 +170,8 @@ period_resolve(struct store *st, MDB_txn *txn, uint32_t community,
 			    since);
 			return -1;
 		}
-	} else if ((rc = period_last_run(st, txn, community, tool, &p->since)) != 0) {
+	} else if ((rc = period_last_run(st, txn, community, tool,
+	    &p->since)) != 0) {
 		if (rc != MDB_NOTFOUND) {
 			snprintf(err, errlen, "%s", mdb_strerror(rc));
 			return -1;
