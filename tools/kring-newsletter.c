@@ -33,6 +33,9 @@
 #define ANSWER_BINS 13		/* 6 bins to the promise, 6 more, the rest */
 #define BINS_IN_PROMISE 6
 
+_Static_assert(MAX_DAYS <= CHART_MAX_DAYS && TOP_THREADS <= CHART_MAX_ROWS &&
+    ANSWER_BINS <= CHART_MAX_BINS, "the pictures hold what is counted");
+
 static void
 usage(FILE *out, int status)
 {
@@ -109,8 +112,9 @@ words_of(const char *lang)
 }
 
 /* Picture PNG (drawn; RC its chart_draw_* result, ERR its error) as
- * inline part NAME.png: LIST gets one item (cid, width, height) for the
- * template.  A picture that cannot be drawn ends the run. */
+ * inline part NAME.png, and the list NAME of one item (cid, width,
+ * height) for the template.  A picture that cannot be drawn ends the
+ * run. */
 static void
 charts_add(struct staff_run *r, struct charts *c, struct tmpl_ctx *ctx,
     const char *name, struct chart_png *png, int rc, const char *err)
