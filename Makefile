@@ -14,7 +14,8 @@ UNITDIR   ?= $(PREFIX)/lib/systemd/system
 DESTDIR   ?=
 
 CC        ?= cc
-PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark libmicrohttpd libsystemd
+PKGS      := gmime-3.0 lmdb libconfuse libevent libevent_pthreads glib-2.0 libesmtp-1.0 openssl libcmark libmicrohttpd libsystemd \
+             cairo pangocairo fontconfig
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 

@@ -167,11 +167,16 @@ full_newsletter() {
 		sla_promise_hours=24 sla_answered=131 sla_median='3.5 h' \
 		sla_within_pct=87 sla_within=131 sla_due=150 \
 		sla_member_posts=324 sla_unanswered=3 sla_overdue=2 \
-		@days date=2026-10-27 posts=30 bar=58 \
+		@days date=2026-10-27 posts=30 members=21 bar=58 \
 			bar_text='##############' @ \
-		@days date=2026-10-28 posts=52 bar=100 \
+		@days date=2026-10-28 posts=52 members=30 bar=100 \
 			bar_text='#########################' @ \
-		@days date=2026-10-29 posts=5 bar=10 bar_text='##' @ \
+		@days date=2026-10-29 posts=5 members=1 bar=10 bar_text='##' @ \
+		@days_chart cid=days_chart.1@kring.test width=600 height=250 @ \
+		@sla_times from=0 to=4 posts=90 within=true @ \
+		@sla_times from=48 to=52 posts=5 over=true @ \
+		@sla_chart cid=sla_chart.2@kring.test width=600 height=290 @ \
+		@threads_chart cid=threads_chart.3@kring.test width=600 height=106 @ \
 		@topics title='Alpha <b>one</b>' owner="$EVIL" responses=48 \
 			bar=100 bar_text='##########' status=in-progress \
 			status_in_progress=true @ \
@@ -586,7 +591,8 @@ test_expect_success 'member text is escaped in .html, as it is in .txt' '
 	! grep -F "\"quotes\"" full.*.html &&
 	for lang in en nl; do
 		count_is "$EVIL" 7 full.$lang.newsletter.txt &&
-		count_is "$EVIL_HTML" 8 full.$lang.newsletter.html &&
+		# one of them in the alt text of the threads picture
+		count_is "$EVIL_HTML" 9 full.$lang.newsletter.html &&
 		count_is "$EVIL" 3 full.$lang.thanks.txt &&
 		count_is "$EVIL_HTML" 4 full.$lang.thanks.html &&
 		count_is "$EVIL" 3 full.$lang.feedback.txt &&
@@ -738,8 +744,11 @@ test_expect_success 'newsletter.txt: numbers, charts and every list' '
 	grep "^  Posts answered  *131$" $f &&
 	grep "^  Median answer time  *3.5 h$" $f &&
 	grep "^  Still unanswered  *3$" $f &&
-	grep "^2026-10-28 #########################  52$" $f &&
-	grep "^2026-10-29 ##  5$" $f &&
+	grep "^2026-10-28 #########################  52 posts, 30 members$" $f &&
+	grep "^2026-10-29 ##  5 posts, 1 member$" $f &&
+	grep -x "  Answer times" $f &&
+	grep -x "    0–4 h: 90" $f &&
+	grep -x "    more than 48 h: 5" $f &&
 	grep -F -x -e "- Alpha <b>one</b> (in progress), by $EVIL" $f &&
 	grep -x "  ##########  48" $f &&
 	grep -x -- "- Bravo (open), by Kilo" $f &&
@@ -756,7 +765,10 @@ test_expect_success 'newsletter.txt: numbers, charts and every list' '
 	grep "^NIEUWSBRIEF VAN DE COMMUNITY 2026-10-27 – 2026-11-09$" $f &&
 	grep "^  Berichten van leden  *412$" $f &&
 	grep "^  Op tijd beantwoord  *87% (131 van de 150 die al een antwoord moesten hebben)$" $f &&
-	grep "^2026-10-28 #########################  52$" $f &&
+	grep "^2026-10-28 #########################  52 berichten, 30 leden$" $f &&
+	grep "^2026-10-29 ##  5 berichten, 1 lid$" $f &&
+	grep -x "    0–4 uur: 90" $f &&
+	grep -x "    meer dan 48 uur: 5" $f &&
 	grep -F -x -e "- Alpha <b>one</b> (in behandeling), van $EVIL" $f &&
 	grep -F -x "  van $EVIL, wacht al 31 uur" $f &&
 	grep -x "\\* Juliett (niet doorgevoerd)" $f &&
@@ -786,18 +798,19 @@ test_expect_success 'newsletter with every list empty: no empty section, no figu
 		empty.nl.newsletter.txt
 '
 
-test_expect_success 'newsletter.html: tiles, bars as table cells, lists' '
+test_expect_success 'newsletter.html: tiles, bars as table cells, pictures, lists' '
 	for lang in en nl; do
 		f=full.$lang.newsletter.html &&
 		grep ">412</div>" $f &&
 		grep ">3.5 h</div>" $f &&
 		grep "<td width=\"87%\" height=\"14\" bgcolor=\"#2e7d46\" style=\"width:87%;" $f &&
-		grep "<td width=\"58%\" height=\"14\" bgcolor=\"#1a5fb4\" style=\"width:58%;" $f &&
-		count_is "bgcolor=\"#1a5fb4\"" 5 $f &&
+		count_is "bgcolor=\"#1a5fb4\"" 2 $f &&
 		count_is "<h3 " 3 $f &&
-		grep ">2026-10-29</td>" $f &&
-		grep "font-weight:bold;\">52</td>" $f &&
-		! grep "<img\\|<svg\\|<style" $f || return 1
+		count_is "<img src=\"cid:" 3 $f &&
+		grep "<img src=\"cid:days_chart.1@kring.test\" width=\"600\" height=\"250\" alt=\"[^\"]*2026-10-29: 5 [a-z]*, 1 [a-z]*\. \" style=\"display:block;width:100%;max-width:600px;height:auto;border:0;\">" $f &&
+		grep "<img src=\"cid:sla_chart.2@kring.test\" [^>]*alt=\"[^\"]*: 90\. [^\"0-9]*48 [^\"]*: 5\. [^\"]*87% (131 [^\"]*150[^\"]*)\.\"" $f &&
+		grep "<img src=\"cid:threads_chart.3@kring.test\" [^>]*alt=\"[^\"]*: 17\. Echo: 9\. \"" $f &&
+		! grep "<svg\\|<style" $f || return 1
 	done &&
 	grep ">in progress</span>" full.en.newsletter.html &&
 	grep ">in behandeling</span>" full.nl.newsletter.html &&

@@ -118,7 +118,7 @@ test_expect_success 'newsletter preview: one message to all staff, nothing queue
 	grep "anna@bank.example" to && grep "bob@bank.example" to &&
 	$PART news.mbox header:Auto-Submitted | grep -x auto-generated &&
 	$PART news.mbox structure >structure &&
-	printf "multipart/alternative\n  text/plain\n  text/html\n" >expect &&
+	printf "multipart/alternative\n  text/plain\n  multipart/related\n    text/html\n    image/png\n    image/png\n    image/png\n" >expect &&
 	test_cmp expect structure &&
 	kring outbox -c kring.conf --json >outbox.json &&
 	test ! -s outbox.json
@@ -140,11 +140,11 @@ test_expect_success 'newsletter figures are those of the posts written' '
 	grep -E "^ *Median answer time +16.5 h\$" news.txt &&
 	grep -E "^ *Still unanswered +3\$" news.txt &&
 	grep "Savings app: what do you miss?" news.txt &&
-	grep -E "^2026-11-03 #+ +2\$" news.txt &&
-	grep -E "^2026-11-04 #+ +2\$" news.txt &&
-	grep -E "^2026-11-05 #+ +1\$" news.txt &&
-	grep -E "^2026-11-06 +0\$" news.txt &&
-	grep -E "^2026-11-07 +0\$" news.txt
+	grep -E "^2026-11-03 #+ +2 posts?, [0-9]+ members?\$" news.txt &&
+	grep -E "^2026-11-04 #+ +2 posts?, [0-9]+ members?\$" news.txt &&
+	grep -E "^2026-11-05 #+ +1 posts?, [0-9]+ members?\$" news.txt &&
+	grep -E "^2026-11-06 +0 posts, 0 members\$" news.txt &&
+	grep -E "^2026-11-07 +0 posts, 0 members\$" news.txt
 '
 
 test_expect_success 'newsletter subject: singular for one post from one member' '

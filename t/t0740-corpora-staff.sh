@@ -147,7 +147,7 @@ else
 fi
 
 test_expect_success 'newsletter: posts per day' '
-	sed -n "s/^\([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]\) #* *\([0-9]*\)\$/\1 \2/p" \
+	sed -n "s/^\([0-9]\{4\}-[0-9][0-9]-[0-9][0-9]\) #* *\([0-9]*\) posts\{0,1\}, [0-9]* members\{0,1\}\$/\1 \2/p" \
 		news.txt >days.kring &&
 	fig DAY >days.archive &&
 	test $(grep -c "" days.archive) = 14 &&

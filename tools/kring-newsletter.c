@@ -11,6 +11,7 @@
 
 #include "kring/activity.h"
 #include "kring/author.h"
+#include "kring/chart.h"
 #include "kring/bounce.h"
 #include "kring/excerpt.h"
 #include "kring/member.h"
@@ -29,6 +30,11 @@
 #define QUOTE_BYTES 280
 #define QUIET_RESPONSES 2	/* an open topic with at most this many */
 #define MAX_OPEN_LISTED 10	/* unanswered posts named */
+#define ANSWER_BINS 13		/* 6 bins to the promise, 6 more, the rest */
+#define BINS_IN_PROMISE 6
+
+_Static_assert(MAX_DAYS <= CHART_MAX_DAYS && TOP_THREADS <= CHART_MAX_ROWS &&
+    ANSWER_BINS <= CHART_MAX_BINS, "the pictures hold what is counted");
 
 static void
 usage(FILE *out, int status)
@@ -64,8 +70,94 @@ set_bar(struct tmpl_ctx *item, long n, long max)
 
 /* ---------------------------------------------------------- counting */
 
+/* ---------------------------------------------------------- pictures */
+
+/* The words in the pictures, per language; the first is the default. */
+struct chart_words {
+	const char *lang;
+	const char *posts, *members;	/* the legends of the days */
+	const char *within, *late;	/* of the answer times */
+	const char *hours;		/* their axis */
+	const char *months[12];
+};
+
+static const struct chart_words chart_words[] = {
+	{ "en", "Member posts", "Members who posted", "Within the promise",
+	  "Later", "Hours to the first staff answer",
+	  { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+	    "Oct", "Nov", "Dec" } },
+	{ "nl", "Berichten van leden", "Leden die schreven", "Op tijd",
+	  "Later", "Uren tot het eerste antwoord van een medewerker",
+	  { "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep",
+	    "okt", "nov", "dec" } },
+};
+
+#define NCHARTS 3
+
+/* The pictures of the mail, as the HTML's inline parts. */
+struct charts {
+	struct chart_png png[NCHARTS];
+	char *cid[NCHARTS], *file[NCHARTS];
+	struct compose_inline part[NCHARTS];
+	size_t n;
+};
+
+static const struct chart_words *
+words_of(const char *lang)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(chart_words); i++)
+		if (lang != NULL && strcmp(lang, chart_words[i].lang) == 0)
+			return &chart_words[i];
+	return &chart_words[0];
+}
+
+/* Picture PNG (drawn; RC its chart_draw_* result, ERR its error) as
+ * inline part NAME.png, and the list NAME of one item (cid, width,
+ * height) for the template.  A picture that cannot be drawn ends the
+ * run. */
+static void
+charts_add(struct staff_run *r, struct charts *c, struct tmpl_ctx *ctx,
+    const char *name, struct chart_png *png, int rc, const char *err)
+{
+	char ebuf[256];
+	struct tmpl_ctx *item;
+	char *cid;
+
+	if (rc != 0 || c->n >= NCHARTS)
+		staff_run_fail(r, EX_SOFTWARE, "%s chart: %s", name, rc != 0 ?
+		    err : "too many");
+	cid = compose_content_id(name, r->community->domain, ebuf, sizeof ebuf);
+	if (cid == NULL)
+		staff_run_fail(r, EX_SOFTWARE, "%s chart: %s", name, ebuf);
+	c->png[c->n] = *png;
+	c->cid[c->n] = cid;
+	c->file[c->n] = g_strconcat(name, ".png", NULL);
+	c->part[c->n] = (struct compose_inline){ "image/png", cid, c->file[c->n],
+	    png->png->data, png->png->len };
+	item = tmpl_ctx_add_item(ctx, name);
+	tmpl_ctx_set(item, "cid", cid);
+	tmpl_ctx_set_int(item, "width", png->width);
+	tmpl_ctx_set_int(item, "height", png->height);
+	c->n++;
+}
+
+static void
+charts_free(struct charts *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		chart_png_free(&c->png[i]);
+		g_free(c->cid[i]);
+		g_free(c->file[i]);
+	}
+	c->n = 0;
+}
+
+/* ---------------------------------------------------------- counting */
+
 struct figures {
 	struct staff_run *run;
+	const struct chart_words *words;
+	struct charts charts;
 	struct activity act;
 	struct activity_counts counts;
 	GHashTable *member_posts;	/* address -> member posts in the period */
@@ -115,47 +207,97 @@ fill_counts(struct figures *f, struct tmpl_ctx *ctx)
 	tmpl_ctx_set_bool(ctx, "to_staff", true);
 }
 
-/* Member posts per day, one row a day (the last MAX_DAYS days of a long
- * period); no rows when there are no member posts. */
+struct days {
+	long first, n;		/* local day numbers (period.h) */
+	long posts[MAX_DAYS];	/* member posts that day */
+	long members[MAX_DAYS];	/* their distinct authors */
+};
+
+/* Member posts and their authors per day of the period (its last
+ * MAX_DAYS days), in the community's zone (23 or 25 hours across a
+ * switch). */
 static void
-fill_days(struct figures *f, struct tmpl_ctx *ctx)
+count_days(struct figures *f, struct days *d)
 {
 	int64_t since = f->run->period.since, until = f->run->period.until;
 	GTimeZone *tz = f->run->period.tz;
-	long first, ndays, max = 0;	/* local day numbers (period.h) */
-	long *per_day;
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, NULL);
 
-	if (f->counts.member_posts == 0)
-		return;	/* a chart of nothing but zeros says nothing */
-	/* Days of the community's zone: 23 or 25 hours across a switch. */
+	memset(d, 0, sizeof *d);
 	if (period_day_number(tz, until - 1) - period_day_number(tz, since) >=
 	    MAX_DAYS)
 		since = period_add_days(tz, until, -MAX_DAYS);
-	first = period_day_number(tz, since);
-	ndays = period_day_number(tz, until - 1) - first + 1;
-	per_day = g_new0(long, (gsize)ndays);
+	d->first = period_day_number(tz, since);
+	d->n = MIN(period_day_number(tz, until - 1) - d->first + 1, MAX_DAYS);
 	for (guint i = 0; i < f->act.posts->len; i++) {
 		const struct post *p = f->act.posts->pdata[i];
-		long d = period_day_number(tz, p->time) - first;
+		long day = period_day_number(tz, p->time) - d->first;
 
-		if (post_is_member(p) && p->time >= since && d >= 0 &&
-		    d < ndays)
-			per_day[d]++;
+		if (!post_is_member(p) || p->time < since || day < 0 ||
+		    day >= d->n)
+			continue;
+		d->posts[day]++;
+		if (g_hash_table_add(seen, g_strdup_printf("%ld %s", day,
+		    p->from)))
+			d->members[day]++;
 	}
-	for (long d = 0; d < ndays; d++)
-		max = per_day[d] > max ? per_day[d] : max;
-	for (long d = 0; d < ndays; d++) {
+	g_hash_table_unref(seen);
+}
+
+/* The picture of D: member posts and members who posted per day. */
+static void
+chart_days(struct figures *f, const struct days *d, struct tmpl_ctx *ctx)
+{
+	char labels[MAX_DAYS][16], err[256];
+	const char *lp[MAX_DAYS];
+	struct chart_days in = { (size_t)d->n, lp, d->posts, d->members,
+	    f->words->posts, f->words->members };
+	struct chart_png png;
+	int rc;
+
+	for (long i = 0; i < d->n; i++) {
+		GDateTime *t = g_date_time_new_from_unix_utc(
+		    (int64_t)(d->first + i) * 86400);
+
+		/* A day number is its date read as UTC. */
+		snprintf(labels[i], sizeof labels[i], "%d %s", t != NULL ?
+		    g_date_time_get_day_of_month(t) : 0, t != NULL ?
+		    f->words->months[g_date_time_get_month(t) - 1] : "");
+		if (t != NULL)
+			g_date_time_unref(t);
+		lp[i] = labels[i];
+	}
+	rc = chart_draw_days(&in, &png, err, sizeof err);
+	charts_add(f->run, &f->charts, ctx, "days_chart", &png, rc, err);
+}
+
+/* Member posts and members who posted per day, one row a day (the last
+ * MAX_DAYS days of a long period), and their picture; no rows when
+ * there are no member posts. */
+static void
+fill_days(struct figures *f, struct tmpl_ctx *ctx)
+{
+	struct days d;
+	long max = 0;
+
+	if (f->counts.member_posts == 0)
+		return;	/* a chart of nothing but zeros says nothing */
+	count_days(f, &d);
+	for (long i = 0; i < d.n; i++)
+		max = d.posts[i] > max ? d.posts[i] : max;
+	for (long i = 0; i < d.n; i++) {
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "days");
 		char date[11];
 
-		/* A day number is its date read as UTC. */
-		period_date(NULL, (int64_t)(first + d) * 86400, date,
+		period_date(NULL, (int64_t)(d.first + i) * 86400, date,
 		    sizeof date);
 		tmpl_ctx_set(item, "date", date);
-		tmpl_ctx_set_int(item, "posts", per_day[d]);
-		set_bar(item, per_day[d], max);
+		tmpl_ctx_set_int(item, "posts", d.posts[i]);
+		tmpl_ctx_set_int(item, "members", d.members[i]);
+		set_bar(item, d.posts[i], max);
 	}
-	g_free(per_day);
+	chart_days(f, &d, ctx);
 }
 
 /* ------------------------------------------------------------ topics */
@@ -335,43 +477,126 @@ thread_rows(const struct activity *a)
 }
 
 static void
-fill_threads(struct staff_run *r, const struct activity *a,
-    struct tmpl_ctx *ctx)
+fill_threads(struct figures *f, struct tmpl_ctx *ctx)
 {
-	GPtrArray *rows = thread_rows(a);
+	struct staff_run *r = f->run;
+	GPtrArray *rows = thread_rows(&f->act);
+	char *subjects[TOP_THREADS] = { NULL }, err[256];
+	long posts[TOP_THREADS];
+	guint n = MIN(rows->len, TOP_THREADS);
 
-	for (guint i = 0; i < rows->len && i < TOP_THREADS; i++) {
+	for (guint i = 0; i < n; i++) {
 		const struct thread_row *row = rows->pdata[i];
 		struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "threads");
 		struct thread_rec rec;
 		const char *subject = NULL;
 		size_t slen = 0;
-		char date[11], *s;
+		char date[11];
 
 		if (thread_get(&r->cli.st, r->txn, row->thread, &rec, &subject,
 		    &slen) != 0)
 			slen = 0;
-		s = g_strndup(subject ? subject : "", slen);
-		tmpl_ctx_set(item, "subject", s);
-		g_free(s);
+		subjects[i] = g_strndup(subject ? subject : "", slen);
+		posts[i] = row->posts;
+		tmpl_ctx_set(item, "subject", subjects[i]);
 		tmpl_ctx_set_int(item, "posts", row->posts);
 		tmpl_ctx_set_int(item, "participants",
 		    (long)g_hash_table_size(row->people));
 		period_date(r->period.tz, row->last, date, sizeof date);
 		tmpl_ctx_set(item, "last", date);
 	}
+	if (n > 0) {
+		struct chart_rows in = { n, (const char *const *)subjects, posts };
+		struct chart_png png;
+		int rc = chart_draw_rows(&in, &png, err, sizeof err);
+
+		charts_add(r, &f->charts, ctx, "threads_chart", &png, rc, err);
+	}
+	for (guint i = 0; i < n; i++)
+		g_free(subjects[i]);
 	g_ptr_array_unref(rows);
 }
 
 /* ----------------------------------------------- response time, people */
 
+/* M minutes as hours: "4", or "1:40" when not whole. */
 static void
-fill_sla(struct staff_run *r, const struct activity *a, struct tmpl_ctx *ctx)
+hours_text(long m, char *buf, size_t len)
 {
+	if (m % 60 == 0)
+		snprintf(buf, len, "%ld", m / 60);
+	else
+		snprintf(buf, len, "%ld:%02ld", m / 60, m % 60);
+}
+
+/* Bin I of the answer times as an item of "sla_times": from, to (hours
+ * as text), posts, within, and over for the last (everything above
+ * FROM); its left edge into EDGE (empty when not a whole hour). */
+static void
+add_answer_bin(struct tmpl_ctx *ctx, long promise, size_t i, long posts,
+    char *edge, size_t len)
+{
+	struct tmpl_ctx *item = tmpl_ctx_add_item(ctx, "sla_times");
+	long from = promise * 60 / BINS_IN_PROMISE * (long)i;
+	char text[32];
+
+	hours_text(from, text, sizeof text);
+	tmpl_ctx_set(item, "from", text);
+	snprintf(edge, len, "%s", from % 60 == 0 ? text : "");
+	hours_text(from + promise * 60 / BINS_IN_PROMISE, text, sizeof text);
+	tmpl_ctx_set(item, "to", text);
+	tmpl_ctx_set_int(item, "posts", posts);
+	tmpl_ctx_set_bool(item, "within", i < BINS_IN_PROMISE);
+	tmpl_ctx_set_bool(item, "over", i == ANSWER_BINS - 1);
+}
+
+/* The answer times of S's answered posts in bins of a sixth of the
+ * promise up to twice it, as "sla_times" and their picture. */
+static void
+fill_answer_times(struct figures *f, const struct sla_figures *s,
+    struct tmpl_ctx *ctx)
+{
+	bool nl = strcmp(f->words->lang, "nl") == 0;
+	long bins[ANSWER_BINS], p = s->promise_hours;
+	char edges[ANSWER_BINS][32], err[256];
+	const char *ep[ANSWER_BINS];
+	char *note, *mark, *last;
+	struct chart_png png;
+	int rc;
+
+	if (s->answered == 0 || p <= 0 || sla_answer_bins(&f->act,
+	    f->run->now, (int64_t)p * 3600 / BINS_IN_PROMISE, bins,
+	    ANSWER_BINS) == 0)
+		return;	/* nothing answered: no picture of nothing */
+	for (size_t i = 0; i < ANSWER_BINS; i++) {
+		add_answer_bin(ctx, p, i, bins[i], edges[i], sizeof edges[i]);
+		ep[i] = edges[i][0] != '\0' && i < ANSWER_BINS - 1 ? edges[i] :
+		    NULL;
+	}
+	note = nl ? g_strdup_printf("Op tijd beantwoord: %ld%% (%ld van de "
+	    "%ld)", sla_within_pct(s), s->within, s->due) :
+	    g_strdup_printf("Within the promise: %ld%% (%ld of %ld due)",
+	    sla_within_pct(s), s->within, s->due);
+	mark = g_strdup_printf(nl ? "belofte: %ld uur" : "promise: %ld h", p);
+	last = g_strdup_printf("> %ld", 2 * p);
+	rc = chart_draw_hist(&(struct chart_hist){ ANSWER_BINS, bins, ep, last,
+	    BINS_IN_PROMISE, note, mark, f->words->hours, f->words->within,
+	    f->words->late }, &png, err, sizeof err);
+	g_free(note);
+	g_free(mark);
+	g_free(last);
+	charts_add(f->run, &f->charts, ctx, "sla_chart", &png, rc, err);
+}
+
+static void
+fill_sla(struct figures *f, struct tmpl_ctx *ctx)
+{
+	struct staff_run *r = f->run;
 	struct sla_figures s;
 	char median[32];
 
-	sla_compute(a, r->now, r->community->response_hours, &s);
+	sla_compute(&f->act, r->now, r->community->response_hours, &s);
+	fill_answer_times(f, &s, ctx);
 	sla_median_text(&s, r->community->language, median, sizeof median);
 	tmpl_ctx_set_int(ctx, "sla_promise_hours", s.promise_hours);
 	tmpl_ctx_set_int(ctx, "sla_answered", s.answered);
@@ -612,16 +837,21 @@ main(int argc, char **argv)
 	if ((rc = activity_scan(&r.cli.st, r.txn, r.comm_id, r.community,
 	    r.period.since, r.period.until, &f.act)) != 0)
 		staff_run_fail(&r, EX_SOFTWARE, "%s", mdb_strerror(rc));
+	f.words = words_of(r.community->language);
 	fill_counts(&f, ctx);
 	fill_days(&f, ctx);
 	fill_topics(&r, ctx);
-	fill_threads(&r, &f.act, ctx);
-	fill_sla(&r, &f.act, ctx);
+	fill_threads(&f, ctx);
+	fill_sla(&f, ctx);
 	fill_locals(&r, ctx);
 	fill_members(&f, ctx);
 	fill_delivery(&r, ctx);
 	fill_quotes(&r, &f.act, ctx);
+	r.mo.inlines = f.charts.part;
+	r.mo.ninline = f.charts.n;
 	staff_run_mail(&r, "newsletter", ctx, staff, nstaff);
+	charts_free(&f.charts);
+	chart_global_release();
 	g_hash_table_unref(f.member_posts);
 	g_hash_table_unref(f.member_msg);
 	activity_free(&f.act);

@@ -9,7 +9,9 @@
  * order, MIME-Version; names and subjects in RFC 2047 encoded words
  * where not ASCII.  The body: multipart/alternative of a text/plain and
  * a text/html part, or text/plain alone; both UTF-8, in 7bit,
- * quoted-printable or base64 as gmime finds best.
+ * quoted-printable or base64 as gmime finds best.  Parts the HTML shows
+ * inline (pictures) go with it in a multipart/related (RFC 2387):
+ * alternative{ text/plain, related{ text/html, image/png, ... } }.
  *
  * What callers pass may come from members (names, subjects): no value
  * can start a header field of its own.  Each run of control characters
@@ -43,6 +45,19 @@ struct compose_part {
 	size_t len;
 };
 
+/* A part the HTML refers to as "cid:CONTENT_ID" (RFC 2392): written
+ * in base64 with Content-ID, Content-Disposition inline and FILENAME. */
+struct compose_inline {
+	const char *content_type;	/* "image/png": type/subtype, tokens */
+	const char *content_id;	/* dot-atom@domain, without <>
+				 * (compose_content_id makes one) */
+	const char *filename;	/* UTF-8, one line */
+	const void *data;
+	size_t len;
+};
+
+#define COMPOSE_INLINE_MAX 16
+
 struct compose_header {
 	const char *name;	/* printable ASCII, no ':' or space */
 	/* UTF-8.  ASCII is written as it is, folded at its spaces only (a
@@ -72,6 +87,10 @@ struct compose_msg {
 	 * multipart/mixed of the two. */
 	const struct compose_part *digest;
 	size_t ndigest;
+	/* NINLINE (at most COMPOSE_INLINE_MAX) parts shown by the HTML;
+	 * only with HTML. */
+	const struct compose_inline *inlines;
+	size_t ninline;
 };
 
 /*
@@ -79,11 +98,21 @@ struct compose_msg {
  * CRLF.  When MESSAGE_ID is not NULL it gets the new Message-ID, without
  * <> as the store keeps it (g_free).  Returns 0, or -1 with ERR set and
  * OUT empty: a bad address, field name or Message-ID domain, a date out
- * of range, or no randomness for the Message-ID.  Text is made valid
+ * of range, no randomness for the Message-ID, or a bad inline part (its
+ * type or Content-ID, too many, or no HTML to show them).  Text is made valid
  * UTF-8 (U+FFFD for bad bytes) and line ends in the bodies become CRLF.
  */
 int compose_build(const struct compose_msg *m, GByteArray *out,
     char **message_id, char *err, size_t errlen);
+
+/*
+ * A new Content-ID "NAME.<32 hex digits>@DOMAIN" without <> (g_free),
+ * 128 random bits so that it never repeats; NAME is a dot-atom, DOMAIN a
+ * host name.  NULL with ERR set when one is bad or there is no
+ * randomness.
+ */
+char *compose_content_id(const char *name, const char *domain, char *err,
+    size_t errlen);
 
 /*
  * True when ADDR is an address compose_build takes: local@domain, a

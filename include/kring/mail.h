@@ -36,6 +36,10 @@ struct mail_out {
 	size_t nheaders;
 	const struct compose_part *digest;	/* compose.h */
 	size_t ndigest;
+	/* Pictures for the HTML: only those it refers to ("cid:ID") are
+	 * attached. */
+	const struct compose_inline *inlines;
+	size_t ninline;
 };
 
 /*

@@ -43,4 +43,15 @@ void sla_median_text(const struct sla_figures *s, const char *lang,
  * is more than 0). */
 long sla_within_pct(const struct sla_figures *s);
 
+/*
+ * The answered posts of A (as sla_compute counts them at NOW) by their
+ * answer time into BINS[0..N-1] (cleared first): bin I holds the
+ * answer times T with I * WIDTH < T <= (I + 1) * WIDTH seconds (bin 0
+ * from 0 on), the last bin everything above.  So with a promise of
+ * K * WIDTH, bins 0..K-1 hold exactly the answers within the promise.
+ * Returns the number of answered posts.
+ */
+long sla_answer_bins(const struct activity *a, int64_t now, int64_t width,
+    long *bins, size_t n);
+
 #endif

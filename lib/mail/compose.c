@@ -300,10 +300,72 @@ check_addr(const char *what, const char *addr, char *err, size_t errlen)
 	return -1;
 }
 
+/* A token of RFC 2045 5.1: printable ASCII but tspecials. */
+static bool
+mime_token_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > COMPOSE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 ||
+		    strchr("()<>@,;:\\\"/[]?=", s[i]) != NULL)
+			return false;
+	return true;
+}
+
+/* TYPE is "type/subtype", two tokens. */
+static bool
+content_type_valid(const char *type)
+{
+	const char *slash = type != NULL ? strchr(type, '/') : NULL;
+
+	return slash != NULL && mime_token_valid(type, (size_t)(slash - type)) &&
+	    mime_token_valid(slash + 1, strlen(slash + 1));
+}
+
+/* ID is a dot-atom, '@' and a host name (RFC 5322 3.6.4, as kring makes
+ * them). */
+static bool
+content_id_valid(const char *id)
+{
+	const char *at = id != NULL ? strrchr(id, '@') : NULL;
+
+	return at != NULL && at - id <= COMPOSE_ADDR_MAX &&
+	    dot_atom_valid(id, (size_t)(at - id)) && domain_valid(at + 1);
+}
+
+static int
+check_inlines(const struct compose_msg *m, char *err, size_t errlen)
+{
+	if (m->ninline > 0 && m->html == NULL) {
+		set_error(err, errlen, "inline parts without HTML to show them");
+		return -1;
+	}
+	if (m->ninline > COMPOSE_INLINE_MAX) {
+		set_error(err, errlen, "%zu inline parts (at most %d)",
+		    m->ninline, COMPOSE_INLINE_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < m->ninline; i++) {
+		const struct compose_inline *in = &m->inlines[i];
+
+		if (!content_type_valid(in->content_type) ||
+		    !content_id_valid(in->content_id) ||
+		    (in->data == NULL && in->len > 0)) {
+			set_error(err, errlen, "inline part %zu: a bad "
+			    "Content-Type, Content-ID or no data", i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Everything that can make compose_build refuse M, checked up front. */
 static int
 compose_check(const struct compose_msg *m, char *err, size_t errlen)
 {
+	if (check_inlines(m, err, errlen) != 0)
+		return -1;
 	if (check_addr("From", m->from_addr, err, errlen) != 0 ||
 	    (m->reply_to != NULL &&
 	    check_addr("Reply-To", m->reply_to->addr, err, errlen) != 0))
@@ -353,6 +415,24 @@ message_id_new(const char *domain, char *err, size_t errlen)
 		g_string_append_printf(id, "%02x", r[i]);
 	g_string_append_printf(id, "@%s", domain);
 	return g_string_free(id, FALSE);
+}
+
+char *
+compose_content_id(const char *name, const char *domain, char *err,
+    size_t errlen)
+{
+	char *id, *cid;
+
+	if (name == NULL || !dot_atom_valid(name, strlen(name)) ||
+	    strlen(name) > LOCAL_MAX || domain == NULL || !domain_valid(domain)) {
+		set_error(err, errlen, "Content-ID: a bad name or domain");
+		return NULL;
+	}
+	if ((id = message_id_new(domain, err, errlen)) == NULL)
+		return NULL;
+	cid = g_strconcat(name, ".", id, NULL);
+	g_free(id);
+	return cid;
 }
 
 /* Add NAME <ADDR> to MSG's list TYPE, the name encoded as UTF-8. */
@@ -581,6 +661,60 @@ digest_part(const struct compose_msg *m)
 	return GMIME_OBJECT(dig);
 }
 
+/* Inline part IN (checked by check_inlines): base64, its Content-ID,
+ * shown inline, with its file name. */
+static GMimeObject *
+inline_part(const struct compose_inline *in)
+{
+	char *type = g_strdup(in->content_type), *sub = strchr(type, '/');
+	char *name = compose_header_text(in->filename);
+	GMimePart *part;
+	GMimeStream *stream;
+	GMimeDataWrapper *content;
+
+	*sub++ = '\0';
+	part = g_mime_part_new_with_type(type, sub);
+	stream = g_mime_stream_mem_new_with_buffer(in->data, in->len);
+	content = g_mime_data_wrapper_new_with_stream(stream,
+	    GMIME_CONTENT_ENCODING_DEFAULT);
+	g_object_unref(stream);
+	g_mime_part_set_content(part, content);
+	g_object_unref(content);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_content_id(GMIME_OBJECT(part), in->content_id);
+	g_mime_object_set_disposition(GMIME_OBJECT(part),
+	    GMIME_DISPOSITION_INLINE);
+	if (name[0] != '\0')
+		g_mime_part_set_filename(part, name);
+	g_free(name);
+	g_free(type);
+	return GMIME_OBJECT(part);
+}
+
+/* The HTML part, and with inline parts a multipart/related of it and
+ * them (RFC 2387: its "type" is the root's, the HTML first). */
+static GMimeObject *
+html_part(const struct compose_msg *m)
+{
+	GMimeObject *html = text_part("html", m->html);
+	GMimeMultipart *rel;
+
+	if (m->ninline == 0)
+		return html;
+	rel = g_mime_multipart_new_with_subtype("related");
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(rel), "type",
+	    "text/html");
+	g_mime_multipart_add(rel, html);
+	g_object_unref(html);
+	for (size_t i = 0; i < m->ninline; i++) {
+		GMimeObject *part = inline_part(&m->inlines[i]);
+
+		g_mime_multipart_add(rel, part);
+		g_object_unref(part);
+	}
+	return GMIME_OBJECT(rel);
+}
+
 /* The body: text alone, or text then HTML (RFC 2046 5.1.4: the last
  * part is the one preferred); a digest's messages after it. */
 static void
@@ -591,7 +725,7 @@ message_body(GMimeMessage *msg, const struct compose_msg *m)
 	if (m->html != NULL) {
 		GMimeMultipart *alt = g_mime_multipart_new_with_subtype(
 		    "alternative");
-		GMimeObject *html = text_part("html", m->html);
+		GMimeObject *html = html_part(m);
 
 		g_mime_multipart_add(alt, body);
 		g_mime_multipart_add(alt, html);

@@ -174,6 +174,26 @@ mail_deliver(struct mail_out *mo, const GByteArray *msg,
 	return rc;
 }
 
+/* Of MO's inline parts, those the rendered HTML refers to ("cid:ID"),
+ * into a new array (g_free) and their number into *N: a template of an
+ * admin's that shows no picture gets none attached. */
+static struct compose_inline *
+inlines_shown(const struct mail_out *mo, const char *html, size_t *n)
+{
+	struct compose_inline *in = g_new(struct compose_inline,
+	    mo->ninline + 1);
+
+	*n = 0;
+	for (size_t i = 0; i < mo->ninline; i++) {
+		char *ref = g_strconcat("cid:", mo->inlines[i].content_id, NULL);
+
+		if (strstr(html, ref) != NULL)
+			in[(*n)++] = mo->inlines[i];
+		g_free(ref);
+	}
+	return in;
+}
+
 int
 mail_kind_build(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
     const struct compose_addr *to, size_t nto, const char *auto_submitted,
@@ -192,6 +212,7 @@ mail_kind_build(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 		.headers = fields, .nheaders = mo->nheaders + 1,
 		.date = mo->now, .digest = mo->digest, .ndigest = mo->ndigest,
 	};
+	struct compose_inline *shown = NULL;
 	int rc;
 
 	fields[0].name = "List-Id";
@@ -205,8 +226,10 @@ mail_kind_build(struct mail_out *mo, const char *kind, struct tmpl_ctx *ctx,
 		m.subject = parts[0]->str;
 		m.text = parts[1]->str;
 		m.html = parts[2]->str;
+		m.inlines = shown = inlines_shown(mo, m.html, &m.ninline);
 		rc = compose_build(&m, msg, message_id, err, errlen);
 	}
+	g_free(shown);
 	for (int i = 0; i < 3; i++)
 		g_string_free(parts[i], TRUE);
 	g_free(list_id);

@@ -86,3 +86,26 @@ sla_within_pct(const struct sla_figures *s)
 {
 	return s->due > 0 ? s->within * 100 / s->due : 100;
 }
+
+long
+sla_answer_bins(const struct activity *a, int64_t now, int64_t width,
+    long *bins, size_t n)
+{
+	long answered = 0;
+
+	memset(bins, 0, n * sizeof *bins);
+	if (n == 0 || width <= 0)
+		return 0;
+	for (guint i = 0; i < a->posts->len; i++) {
+		const struct post *p = a->posts->pdata[i];
+		int64_t t = p->answered - p->time;
+		uint64_t bin;
+
+		if (!post_is_member(p) || p->answered == 0 || p->answered > now)
+			continue;
+		bin = t <= 0 ? 0 : (uint64_t)((t - 1) / width);
+		bins[bin < n ? bin : n - 1]++;
+		answered++;
+	}
+	return answered;
+}

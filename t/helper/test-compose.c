@@ -6,7 +6,7 @@
  *   test-compose [all]       every group below as one TAP stream
  *   test-compose GROUP...    only these groups: headers words body crlf
  *                            ids inject refuse fields fold markdown
- *                            mbox
+ *                            mbox inline chart
  *
  * Exit status 1 when any test failed.
  */
@@ -16,6 +16,7 @@
 #include <string.h>
 #include <gmime/gmime.h>
 
+#include "kring/chart.h"
 #include "kring/compose.h"
 #include "kring/markdown.h"
 #include "kring/mbox.h"
@@ -1167,6 +1168,138 @@ out:
 	g_ptr_array_unref(msgs);
 }
 
+/* The tree of the message with two pictures, and the parts' fields. */
+/* PART's content, decoded, is the LEN bytes WANT. */
+static bool
+decoded_is(GMimePart *part, const char *want, size_t len)
+{
+	GMimeStream *s = g_mime_stream_mem_new();
+	GByteArray *got;
+	bool same;
+
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(part), s);
+	got = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	same = got->len == len && memcmp(got->data, want, len) == 0;
+	g_object_unref(s);
+	return same;
+}
+
+static void
+check_inline_tree(GMimeMessage *msg, const char *cid, const char *bytes,
+    size_t len)
+{
+	GMimeObject *alt = g_mime_message_get_mime_part(msg), *rel, *png;
+	GMimeContentType *ct;
+
+	ok(GMIME_IS_MULTIPART(alt) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(alt)) == 2,
+	    "inline: alternative of two parts");
+	if (!GMIME_IS_MULTIPART(alt))
+		return;
+	rel = g_mime_multipart_get_part(GMIME_MULTIPART(alt), 1);
+	ct = g_mime_object_get_content_type(rel);
+	ok(g_mime_content_type_is_type(ct, "multipart", "related") &&
+	    g_strcmp0(g_mime_content_type_get_parameter(ct, "type"),
+	    "text/html") == 0 && g_mime_multipart_get_count(
+	    GMIME_MULTIPART(rel)) == 3, "inline: the second is related "
+	    "(type=text/html) of the HTML and two pictures");
+	if (!GMIME_IS_MULTIPART(rel) ||
+	    g_mime_multipart_get_count(GMIME_MULTIPART(rel)) != 3)
+		return;
+	ok(g_mime_content_type_is_type(g_mime_object_get_content_type(
+	    g_mime_multipart_get_part(GMIME_MULTIPART(rel), 0)), "text",
+	    "html"), "inline: the HTML first");
+	png = g_mime_multipart_get_part(GMIME_MULTIPART(rel), 1);
+	is_str(g_mime_object_get_content_id(png), cid, "inline: Content-ID");
+	is_str(g_mime_object_get_disposition(png), "inline",
+	    "inline: Content-Disposition inline");
+	is_str(g_mime_part_get_filename(GMIME_PART(png)), "a.png",
+	    "inline: the file name");
+	ok(g_mime_part_get_content_encoding(GMIME_PART(png)) ==
+	    GMIME_CONTENT_ENCODING_BASE64, "inline: base64");
+	ok(decoded_is(GMIME_PART(png), bytes, len), "inline: the bytes, "
+	    "binary, as they went in");
+	is_str(g_mime_part_get_filename(GMIME_PART(g_mime_multipart_get_part(
+	    GMIME_MULTIPART(rel), 2))), "Zoë.png",
+	    "inline: a UTF-8 file name, encoded");
+}
+
+static void
+test_inline(void)
+{
+	char err[256] = "", *cid = compose_content_id("days", "kring.example",
+	    err, sizeof err), *none;
+	static const char bytes[] = "\x89PNG\r\n\x1a\n\0binary\r\n";
+	struct compose_inline in[COMPOSE_INLINE_MAX + 1];
+	struct compose_msg m = base_msg();
+	GByteArray *raw;
+	GMimeMessage *msg;
+
+	ok(cid != NULL && g_str_has_prefix(cid, "days.") &&
+	    g_str_has_suffix(cid, "@kring.example") && strlen(cid) ==
+	    strlen("days.") + 32 + strlen("@kring.example"),
+	    "compose_content_id: NAME.<32 hex>@DOMAIN (%s)", cid);
+	none = compose_content_id("a b", "kring.example", err, sizeof err);
+	ok(none == NULL, "compose_content_id: refuses a name with a space");
+	for (size_t i = 0; i < G_N_ELEMENTS(in); i++)
+		in[i] = (struct compose_inline){ "image/png", cid, "a.png",
+		    bytes, sizeof bytes - 1 };
+	in[1].filename = "Zoë.png";
+	m.inlines = in;
+	m.ninline = 2;
+	if ((raw = build(&m, "inline", NULL)) != NULL &&
+	    (msg = parse(raw)) != NULL) {
+		check_inline_tree(msg, cid, bytes, sizeof bytes - 1);
+		g_object_unref(msg);
+	}
+	if (raw != NULL)
+		g_byte_array_unref(raw);
+	m.ninline = COMPOSE_INLINE_MAX + 1;
+	refused(&m, "too many inline parts");
+	m.ninline = 1;
+	in[0].content_id = "no-at-sign";
+	refused(&m, "a Content-ID without @");
+	in[0].content_id = "a>b@x.example";
+	refused(&m, "a Content-ID with >");
+	in[0].content_id = cid;
+	in[0].content_type = "image/png\r\nBcc: x@evil.example";
+	refused(&m, "a Content-Type with a line break");
+	in[0].content_type = "image/png";
+	m.html = NULL;
+	refused(&m, "inline parts without HTML");
+	g_free(cid);
+}
+
+/* Each chart refuses what it cannot draw, and draws the size it says. */
+static void
+test_chart(void)
+{
+	static const long posts[2] = { 3, 1 }, neg[2] = { 3, -1 };
+	static const char *const labels[2] = { "1 Nov", "Zoë" };
+	struct chart_days d = { 2, labels, posts, posts, "a", "b" };
+	struct chart_rows r = { 2, labels, neg };
+	struct chart_png png;
+	char err[256] = "";
+
+	ok(chart_draw_days(&d, &png, err, sizeof err) == 0 &&
+	    png.width == CHART_WIDTH && png.png->len > 24 &&
+	    memcmp(png.png->data, "\x89PNG", 4) == 0 &&
+	    (png.png->data[16] << 24 | png.png->data[17] << 16 |
+	    png.png->data[18] << 8 | png.png->data[19]) ==
+	    CHART_WIDTH * CHART_SCALE, "chart: a PNG %d px wide (%s)",
+	    CHART_WIDTH * CHART_SCALE, err);
+	chart_png_free(&png);
+	d.n = 0;
+	ok(chart_draw_days(&d, &png, err, sizeof err) == -1 &&
+	    png.png == NULL, "chart: no days refused (%s)", err);
+	d.n = CHART_MAX_DAYS + 1;
+	ok(chart_draw_days(&d, &png, err, sizeof err) == -1,
+	    "chart: too many days refused (%s)", err);
+	ok(chart_draw_rows(&r, &png, err, sizeof err) == -1,
+	    "chart: a negative figure refused (%s)", err);
+	chart_global_release();
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1182,6 +1315,8 @@ static const struct {
 	{ "fold", test_fold },
 	{ "markdown", test_markdown },
 	{ "mbox", test_mbox },
+	{ "inline", test_inline },
+	{ "chart", test_chart },
 };
 
 int
