@@ -112,49 +112,158 @@ test_expect_success 'the mails in English and in Dutch' '
 	done
 '
 
-# render MBOX N NAME: MBOX's message N in Chromium, the screenshots in
-# $SHOTS, the findings in NAME.json; fails with the problems listed.
+# render NAME=FILE[,N]...: the mails in one Chromium, the screenshots
+# and the HTML in $SHOTS, each mail's findings in NAME.json; the
+# helper's status: 1 when a mail has problems (rendered and fails say
+# which), 2 when Chromium could not render them.
 render() {
-	$RENDER "$1" "$2" "$SHOTS" "$3" >"$3.json" 2>"$3.err" || {
-		cat "$3.err"
-		$PYTHON -c "import json, sys
-for p in json.load(open(sys.argv[1]))[\"problems\"]: print(p)" "$3.json"
-		return 1
-	}
-	for w in 375 1280; do
-		test -s "$SHOTS/$3-$w.png" || test_fail "no screenshot $3-$w.png" || return 1
-	done
+	status=0
+	$RENDER --many "$SHOTS" "$@" >render.json 2>render.err || status=$?
+	[ $status -le 1 ] || { cat render.err; return 1; }
+	$PYTHON -c "import json, sys
+for name, r in json.load(open(sys.argv[1])).items():
+    json.dump(r, open(name + \".json\", \"w\"))" render.json &&
+	return $status
 }
 
 # findings NAME EXPR: the Python expression EXPR of NAME.json's report r.
 findings() {
 	$PYTHON -c "import json, sys
 r = json.load(open(sys.argv[1]))
-print($2)" "$1.json"
+sys.stdout.write(\"%s\" % ($2))" "$1.json"
 }
 
-test_expect_success 'screenshots go to the build folder' '
-	rm -rf "$SHOTS" && mkdir -p "$SHOTS"
+# rendered NAME: NAME has screenshots and no problems (else they are listed).
+rendered() {
+	for w in 375 1280; do
+		test -s "$SHOTS/$1-$w.png" || test_fail "no screenshot $1-$w.png" || return 1
+	done
+	findings $1 "\"\".join(p + \"\\n\" for p in r[\"problems\"])" >$1.problems &&
+	{ test ! -s $1.problems || { cat $1.problems; return 1; }; }
+}
+
+# fails NAME PATTERN: NAME.json lists a problem matching PATTERN.
+fails() {
+	findings $1 "\"\".join(p + \"\\n\" for p in r[\"problems\"])" >$1.problems &&
+	cat $1.problems &&
+	grep -e "$2" $1.problems
+}
+
+test_expect_success 'Chromium renders the mails at 375 and 1280 px, screenshots in the build folder' '
+	rm -rf "$SHOTS" && mkdir -p "$SHOTS" &&
+	render newsletter-en=en-newsletter.mbox thanks-en=en-thanks.mbox \
+		feedback-en=en-feedback.mbox digest-en=en-digest.mbox \
+		newsletter-nl=nl-newsletter.mbox thanks-nl=nl-thanks.mbox \
+		feedback-nl=nl-feedback.mbox digest-nl=nl-digest.mbox &&
+	test "$(ls "$SHOTS"/*.png | wc -l)" = 16
 '
 
 for lang in en nl; do
-	test_expect_success "$lang: the newsletter renders, no overflow, every figure shown" '
-		render $lang-newsletter.mbox 1 newsletter-$lang &&
+	test_expect_success "$lang: the newsletter: no overflow, every figure shown" '
+		rendered newsletter-$lang &&
 		test "$(findings newsletter-$lang "len(r[\"figures\"]) > 20")" = True
 	'
-	test_expect_success "$lang: a thank-you note renders, every figure shown" '
-		render $lang-thanks.mbox 1 thanks-$lang &&
+	test_expect_success "$lang: a thank-you note: no overflow, every figure shown" '
 		$PART $lang-thanks.mbox 1 header:To | grep -x "Ann Smit <ann@example.net>" &&
+		rendered thanks-$lang &&
 		test "$(findings thanks-$lang "len(r[\"figures\"]) > 2")" = True
 	'
-	test_expect_success "$lang: a feedback digest renders, every figure shown" '
-		render $lang-feedback.mbox 1 feedback-$lang &&
+	test_expect_success "$lang: a feedback digest: no overflow, every figure shown" '
+		rendered feedback-$lang &&
 		test "$(findings feedback-$lang "len(r[\"figures\"]) > 2")" = True
 	'
-	test_expect_success "$lang: a member digest renders, every figure shown" '
-		render $lang-digest.mbox 1 digest-$lang &&
+	test_expect_success "$lang: a member digest: no overflow, every figure shown" '
+		rendered digest-$lang &&
 		test "$(findings digest-$lang "len(r[\"figures\"]) > 2")" = True
 	'
 done
+
+# The image check on mails made here: multipart/related with an HTML
+# part whose <img> name parts by cid: (as the newsletter's charts do).
+# images.py OUT CID...: each CID an image part (a screenshot of the
+# test), missing:CID an <img> with no part, broken:CID a part that is
+# no image.
+cat >images.py <<\EOF
+import sys
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.mime.image import MIMEImage
+out, cids = sys.argv[1], sys.argv[2:]
+png = open("shot.png", "rb").read()
+imgs = "".join('<p><img src="cid:%s" alt="Chart %d" width="300"></p>' %
+               (c.split(":")[-1], i + 1) for i, c in enumerate(cids))
+html = ('<!DOCTYPE html><html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '</head><body><p>12 posts in this period.</p>%s</body></html>' % imgs)
+related = MIMEMultipart("related")
+related.attach(MIMEText(html, "html", "utf-8"))
+for c in cids:
+    kind, _, cid = c.rpartition(":")
+    if kind == "missing":
+        continue
+    part = MIMEImage(b"not a picture at all" if kind else png, "png")
+    part["Content-ID"] = "<%s>" % cid
+    part["Content-Disposition"] = "inline"
+    related.attach(part)
+alt = MIMEMultipart("alternative")
+alt["Subject"] = "Charts"
+alt.attach(MIMEText("12 posts in this period.\n", "plain", "utf-8"))
+alt.attach(related)
+open(out, "wb").write(alt.as_bytes())
+EOF
+
+# doctor IN OUT OLD NEW: IN with the first OLD of its HTML part made NEW.
+cat >doctor.py <<\EOF
+import email, email.policy, sys
+src, out, old, new = sys.argv[1:]
+msg = email.message_from_binary_file(open(src, "rb"), policy=email.policy.compat32)
+for part in msg.walk():
+    if part.get_content_type() == "text/html":
+        html = part.get_payload(decode=True).decode("utf-8")
+        assert old in html, old
+        del part["Content-Transfer-Encoding"]
+        part.set_payload(html.replace(old, new, 1), "utf-8")
+        break
+open(out, "wb").write(msg.as_bytes())
+EOF
+
+test_expect_success 'the mails made to fail, and one with images that must not' '
+	cp "$SHOTS/thanks-en-375.png" shot.png &&
+	$PYTHON images.py charts.eml chart-1@kring.test chart-2@kring.test &&
+	$PYTHON images.py broken.eml chart-1@kring.test missing:chart-2@kring.test broken:chart-3@kring.test &&
+	$PART en-newsletter.mbox raw >news.eml &&
+	$PYTHON doctor.py news.eml nofigure.eml "color:#1a3a5c;\">6</div>" "color:#1a3a5c;\"></div>" &&
+	$PYTHON doctor.py news.eml nolabel.eml ">median answer time<" ">median<" &&
+	$PYTHON doctor.py news.eml wide.eml "</h1>" \
+		"</h1><p style=\"white-space:nowrap;\">A line that does not wrap, much wider than a phone is</p>" &&
+	test_expect_code 1 render charts=charts.eml broken=broken.eml \
+		doctored-figure=nofigure.eml doctored-label=nolabel.eml doctored-wide=wide.eml
+'
+
+test_expect_success 'inline images (cid:) are loaded and shown, any number of them' '
+	rendered charts &&
+	test "$(findings charts "[i[\"shown\"] for w in r[\"widths\"] for i in w[\"images\"]]")" = \
+		"[True, True, True, True]" &&
+	test "$(findings charts "[i[\"file\"] is not None for i in r[\"images\"]]")" = "[True, True]"
+'
+
+test_expect_success 'an image whose cid: names no part, or that is no image, fails the check' '
+	fails broken "^cid:chart-2@kring.test names no part of the mail\$" &&
+	fails broken "^375 px: image cid:chart-2@kring.test not shown\$" &&
+	fails broken "^1280 px: image broken.cid-2.png not shown\$" &&
+	test "$(findings broken "[i[\"shown\"] for i in r[\"widths\"][0][\"images\"]]")" = \
+		"[True, False, False]"
+'
+
+test_expect_success 'a figure or a label missing from the HTML fails the check' '
+	fails doctored-figure "^375 px: figure \"6\" shown 0 time(s), the text part has it 1 time(s): Member posts 6\$" &&
+	fails doctored-label "^375 px: label \"Median answer time\" (of 3.0 h) not shown\$"
+'
+
+test_expect_success 'content wider than a phone fails the check' '
+	fails doctored-wide "^375 px: the page is [0-9]* px wide\$" &&
+	fails doctored-wide "^375 px: <p> ends at [0-9]* px: A line that does not wrap" &&
+	! fails doctored-wide "^1280 px"
+'
 
 test_done

@@ -2,6 +2,7 @@
 """render-mail.py: a mail's HTML part as a person sees it, in Chromium.
 
   render-mail.py [--widths 375,1280] [--chromium PATH] FILE [N] OUTDIR NAME
+  render-mail.py [--widths ...] --many OUTDIR NAME=FILE[,N]...
 
 FILE is an .eml file or an mbox (a tool's preview); N picks the Nth
 message of an mbox (1-based, default 1).  The HTML part (the first
@@ -50,8 +51,10 @@ Output: one JSON object on stdout: {"html": ..., "figures": [...],
 "images": [cid: rewrites], "widths": [{"width", "innerWidth",
 "scrollWidth", "wide": [elements past the edge], "images": [...],
 "missing": [figures not shown], "screenshot"}], "problems": [...]}.
-Exit status 0 when there are no problems, 1 when there are, 2 when the
-mail has no HTML part or Chromium cannot be run.
+With --many, several mails in one Chromium (quicker), and on stdout one
+object of such reports by NAME.  Exit status 0 when there are no
+problems, 1 when there are, 2 when a mail has no HTML part or Chromium
+cannot be run.
 """
 import base64
 import collections
@@ -321,86 +324,116 @@ def render(chrome, url, width, shot):
     return found
 
 
-def main():
-    args = sys.argv[1:]
-    widths, chromium = [375, 1280], CHROMIUM
-    while args and args[0].startswith("--"):
-        opt = args.pop(0)
-        if opt == "--widths":
-            widths = [int(w) for w in args.pop(0).split(",")]
-        elif opt == "--chromium":
-            chromium = args.pop(0)
-        else:
-            sys.exit(__doc__)
-    if len(args) not in (3, 4):
-        sys.exit(__doc__)
-    path, outdir, name = args[0], args[-2], args[-1]
-    n = int(args[1]) if len(args) == 4 else 1
+def load(path, n):
     msgs = messages(path)
     if n < 1 or n > len(msgs):
-        print("%s: no message %d (of %d)" % (path, n, len(msgs)), file=sys.stderr)
-        sys.exit(2)
-    msg = email.message_from_bytes(msgs[n - 1].as_bytes(),
-                                   policy=email.policy.compat32)
-    os.makedirs(outdir, exist_ok=True)
+        raise LookupError("%s: no message %d (of %d)" % (path, n, len(msgs)))
+    return email.message_from_bytes(msgs[n - 1].as_bytes(),
+                                    policy=email.policy.compat32)
+
+
+def check(chrome, msg, outdir, name, widths):
+    """The report on one mail (see the top of this file)."""
     html, rewrites = extract(msg, outdir, name)
     if html is None:
-        print("%s: message %d has no text/html part" % (path, n), file=sys.stderr)
-        sys.exit(2)
+        raise LookupError("%s: no text/html part" % name)
     htmlfile = os.path.abspath(os.path.join(outdir, name + ".html"))
     with open(htmlfile, "w", encoding="utf-8") as f:
         f.write(html)
-    text = first(msg, "text/plain") or ""
-    figs = figures_of(text)
+    figs = figures_of(first(msg, "text/plain") or "")
     report = {"html": htmlfile, "figures": figs, "images": rewrites,
               "widths": [], "problems": []}
     problems = report["problems"]
     for r in rewrites:
         if not r["file"]:
             problems.append("cid:%s names no part of the mail" % r["cid"])
+    for w in widths:
+        shot = os.path.abspath(os.path.join(outdir, "%s-%d.png" % (name, w)))
+        found = render(chrome, "file://" + htmlfile, w, shot)
+        missing = missing_figures(figs, found["text"])
+        report["widths"].append(dict(width=w, screenshot=shot,
+                                     missing=missing, **found))
+        if max(found["scrollWidth"], found["innerWidth"]) > w:
+            problems.append("%d px: the page is %d px wide" %
+                            (w, max(found["scrollWidth"], found["innerWidth"])))
+        for el in found["wide"]:
+            problems.append("%d px: <%s> ends at %d px: %s" %
+                            (w, el["tag"], el["right"], el["text"]))
+        for img in found["images"]:
+            if not img["shown"]:
+                problems.append("%d px: image %s not shown" % (w, img["src"]))
+            if not img["alt"]:
+                problems.append("%d px: image %s has no alt text" % (w, img["src"]))
+        for m in missing:
+            if "label" in m:
+                problems.append("%d px: label \"%s\" (of %s) not shown" %
+                                (w, m["label"], m["figure"]))
+            else:
+                problems.append("%d px: figure \"%s\" shown %d time(s), "
+                                "the text part has it %d time(s): %s" %
+                                (w, m["figure"], m["shown"], m["text_part"],
+                                 " | ".join(m["lines"])[:200]))
+    return report
+
+
+def main():
+    args = sys.argv[1:]
+    widths, chromium, many = [375, 1280], CHROMIUM, False
+    while args and args[0].startswith("--"):
+        opt = args.pop(0)
+        if opt == "--widths":
+            widths = [int(w) for w in args.pop(0).split(",")]
+        elif opt == "--chromium":
+            chromium = args.pop(0)
+        elif opt == "--many":
+            many = True
+        else:
+            sys.exit(__doc__)
+    if many:
+        if len(args) < 2:
+            sys.exit(__doc__)
+        outdir, jobs = args[0], []
+        for a in args[1:]:
+            name, _, mail = a.partition("=")
+            path, _, n = mail.partition(",")
+            if not name or not path:
+                sys.exit(__doc__)
+            jobs.append((name, path, int(n or 1)))
+    else:
+        if len(args) not in (3, 4):
+            sys.exit(__doc__)
+        outdir = args[-2]
+        jobs = [(args[-1], args[0], int(args[1]) if len(args) == 4 else 1)]
+    os.makedirs(outdir, exist_ok=True)
+    try:
+        mails = [(name, load(path, n)) for name, path, n in jobs]
+    except (OSError, LookupError) as e:
+        print(e, file=sys.stderr)
+        sys.exit(2)
     try:
         chrome = Chromium(chromium)
     except OSError as e:
         print("cannot run %s: %s" % (chromium, e), file=sys.stderr)
         sys.exit(2)
+    reports = {}
     try:
-        for w in widths:
-            shot = os.path.abspath(os.path.join(outdir, "%s-%d.png" % (name, w)))
-            found = render(chrome, "file://" + htmlfile, w, shot)
-            missing = missing_figures(figs, found["text"])
-            report["widths"].append(dict(width=w, screenshot=shot,
-                                         missing=missing, **found))
-            if max(found["scrollWidth"], found["innerWidth"]) > w:
-                problems.append("%d px: the page is %d px wide" %
-                                (w, max(found["scrollWidth"], found["innerWidth"])))
-            for el in found["wide"]:
-                problems.append("%d px: <%s> ends at %d px: %s" %
-                                (w, el["tag"], el["right"], el["text"]))
-            for img in found["images"]:
-                if not img["shown"]:
-                    problems.append("%d px: image %s not shown" % (w, img["src"]))
-                if not img["alt"]:
-                    problems.append("%d px: image %s has no alt text" % (w, img["src"]))
-            for m in missing:
-                if "label" in m:
-                    problems.append("%d px: label \"%s\" (of %s) not shown" %
-                                    (w, m["label"], m["figure"]))
-                else:
-                    problems.append("%d px: figure \"%s\" shown %d time(s), "
-                                    "the text part has it %d time(s): %s" %
-                                    (w, m["figure"], m["shown"], m["text_part"],
-                                     " | ".join(m["lines"])[:200]))
+        for name, msg in mails:
+            reports[name] = check(chrome, msg, outdir, name, widths)
+    except LookupError as e:
+        print(e, file=sys.stderr)
+        chrome.close()
+        sys.exit(2)
     except (TimeoutError, EOFError, RuntimeError) as e:
         print("chromium: %s" % e, file=sys.stderr)
         with open(chrome.stderr, errors="replace") as f:
             sys.stderr.write("".join(f.readlines()[-20:]))
         chrome.close()
         sys.exit(2)
-    finally:
-        chrome.close()
-    json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+    chrome.close()
+    json.dump(reports if many else reports[jobs[0][0]], sys.stdout,
+              indent=1, ensure_ascii=False)
     print()
-    sys.exit(1 if problems else 0)
+    sys.exit(1 if any(r["problems"] for r in reports.values()) else 0)
 
 
 main()
