@@ -24,7 +24,9 @@ packages) opens that file at each width (a phone: 375 px, a desktop:
   - checks that every <img> is shown: it loaded (complete, naturalWidth
     > 0) and takes room on the page (width and height > 0);
   - checks that every figure of the text/plain part appears in the
-    rendered text (innerText) at that width, by the rule below.
+    rendered text (innerText) at that width, or in the alt text of a
+    picture shown (a chart's bars are its figures; t0724 checks the
+    pictures against them), by the rule below.
 
 Figures.  A figure is a number a reader would read as a fact, taken
 from the text/plain part line by line after leaving out URLs, mail
@@ -168,7 +170,7 @@ def figures_of(text):
 
 def count_in(fig, text):
     pat = r"(?<![\w.,:-])" + re.escape(fig).replace(r"\ ", r"\s?") + \
-        r"(?![\w%:/-]|[.,]\d)"
+        r"(?![\w%/-]|[.,:]\d)"
     return len(re.findall(pat, text))
 
 
@@ -332,6 +334,13 @@ def load(path, n):
                                     policy=email.policy.compat32)
 
 
+def shown_text(found):
+    """The rendered text and the alt text of each picture shown: a chart
+    shows its figures as bars, and its alt text says them in words."""
+    alts = [img["alt"] or "" for img in found["images"] if img["shown"]]
+    return "\n".join([found["text"]] + alts)
+
+
 def check(chrome, msg, outdir, name, widths):
     """The report on one mail (see the top of this file)."""
     html, rewrites = extract(msg, outdir, name)
@@ -350,7 +359,7 @@ def check(chrome, msg, outdir, name, widths):
     for w in widths:
         shot = os.path.abspath(os.path.join(outdir, "%s-%d.png" % (name, w)))
         found = render(chrome, "file://" + htmlfile, w, shot)
-        missing = missing_figures(figs, found["text"])
+        missing = missing_figures(figs, shown_text(found))
         report["widths"].append(dict(width=w, screenshot=shot,
                                      missing=missing, **found))
         if max(found["scrollWidth"], found["innerWidth"]) > w:
