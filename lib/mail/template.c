@@ -834,8 +834,8 @@ set_load_neutral(struct tmpl_set *set, const char *lang, const char *file,
 	if (cats->len > 0 || strcmp(lang, TMPL_SOURCE_LANG) == 0)
 		return 0;
 	dirs = g_strjoinv(", ", set->dirs);
-	fail(err, errlen, "%s/%s: not found in %s, and no catalog %s/%s for "
-	    "%s", lang, file, dirs, lang, TMPL_CATALOG, (*out)->file);
+	fail(err, errlen, "%s/%s: no catalog %s/%s (nor %s/%s) in %s", lang,
+	    file, lang, TMPL_CATALOG, lang, file, dirs);
 	g_free(dirs);
 	return -1;
 }
