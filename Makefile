@@ -43,6 +43,11 @@ HELPERS   := $(patsubst t/helper/%.c,$(O)/bin/%,$(wildcard t/helper/test-*.c)) $
 FUZZ_SRC  := $(filter-out fuzz/driver.c,$(wildcard fuzz/*.c))
 FUZZERS   := $(FUZZ_SRC:fuzz/%.c=$(O)/bin/fuzz-%)
 LIBKRING  := $(O)/libkring.a
+# The translations of the language-neutral templates: po/LANG.po is
+# compiled into $(O)/templates/LANG/kring.mo, which the programs find
+# beside them (and `make install` puts beside the shipped templates).
+PO        := $(wildcard po/*.po)
+MO        := $(PO:po/%.po=$(O)/templates/%/kring.mo)
 
 # The fuzz targets are built in every build, with a plain driver that
 # runs them over files (t/ runs them over the corpora); `make fuzz`
@@ -55,7 +60,16 @@ FUZZ_MAIN  := $(O)/fuzz/driver.o
 FUZZ_LINK  :=
 endif
 
-all: $(O)/bin/kringd $(TOOLS) $(HELPERS) $(FUZZERS)
+all: $(O)/bin/kringd $(TOOLS) $(HELPERS) $(FUZZERS) $(MO)
+
+$(O)/templates/%/kring.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
+
+# po/kring.pot, the texts to translate, from the neutral templates.
+pot: all
+	scripts/extract-pot templates >po/kring.pot.new
+	mv po/kring.pot.new po/kring.pot
 
 # -MMD -MP: each object depends on the headers it includes.
 $(O)/%.o: %.c
@@ -138,6 +152,9 @@ install: all
 	[ -e $(DESTDIR)$(SYSCONFDIR)/kring.conf ] || install -m 644 \
 		$(DESTDIR)$(SYSCONFDIR)/kring.conf.sample $(DESTDIR)$(SYSCONFDIR)/kring.conf
 	if [ -d templates ]; then cp -R templates/. $(DESTDIR)$(DATADIR)/templates/; fi
+	for mo in $(MO); do lang=$$(basename $$(dirname $$mo)); \
+		install -d $(DESTDIR)$(DATADIR)/templates/$$lang; \
+		install -m 644 $$mo $(DESTDIR)$(DATADIR)/templates/$$lang/; done
 	install -d $(DESTDIR)$(UNITDIR)
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		-e 's|@STATEDIR@|$(STATEDIR)|g' conf/systemd/kringd.service.in \
@@ -151,4 +168,4 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all deps fuzz fuzz-run run test install clean
+.PHONY: all deps fuzz fuzz-run pot run test install clean

@@ -16,7 +16,8 @@ positive side is checked too: the names come out decoded as the member
 set them, and the HTML shows them escaped.
 
 Which template each case covers is said at the case; the last tests
-check that every template in templates/en and templates/nl is either
+check that every template in templates/en, templates/nl and the
+language-neutral ones in templates/ (rendered in en and nl) is either
 covered end to end or is rendered with hostile values by test-template
 (refused and notice, which no code sends yet; web-leave, which is a web
 page).'
@@ -678,7 +679,7 @@ EOF
 
 test_expect_success 'every template of en and nl is listed above, with how it is covered' '
 	for lang in en nl; do
-		(cd "$TEMPLATES/$lang" && ls) |
+		(cd "$TEMPLATES/$lang" && ls && cd .. && ls *.txt *.html) |
 			sed "s/-subject\.txt\$//; s/\.txt\$//; s/\.html\$//" | sort -u >names.$lang || return 1
 	done &&
 	test_cmp names.en names.nl &&
@@ -688,7 +689,7 @@ test_expect_success 'every template of en and nl is listed above, with how it is
 
 test_expect_success 'every HTML template, en and nl, escapes each value it shows' '
 	for lang in en nl; do
-		for t in "$TEMPLATES/$lang"/*.html; do
+		for t in "$TEMPLATES/$lang"/*.html "$TEMPLATES"/*.html; do
 			set -- &&
 			for v in $(grep -o "{{[#^]\{0,1\}[a-z_.]*}}" "$t" | tr -d "{}#^" | sort -u); do
 				case $v in

@@ -3,8 +3,15 @@
  *
  * A template set is an ordered list of folders; template NAME in language
  * LANG is the file DIR/LANG/NAME of the first folder that has it, so an
- * admin's folder listed before the shipped one overrides single files.
- * NAME ends in ".html" (values are HTML-escaped) or ".txt" (they are not).
+ * admin's folder listed before the shipped one overrides single files;
+ * when no folder has LANG/NAME, it is the language-neutral DIR/NAME of
+ * the first folder that has that, with the texts marked {{#_}}..{{/_}}
+ * in it translated by LANG's catalogs: DIR/LANG/kring.mo of every folder
+ * that has one (catalog.h), the first that has a text winning; a text
+ * none has stays as written (English, TMPL_SOURCE_LANG).  A language
+ * other than TMPL_SOURCE_LANG needs at least one catalog for a neutral
+ * template.  Partials are looked up the same way.  NAME ends in ".html"
+ * (values are HTML-escaped) or ".txt" (they are not).
  *
  * Tags:
  *   {{name}}           the value; escaped & < > " ' in an .html template
@@ -18,6 +25,15 @@
  *                      template) or "partial.txt" (from a .txt one), same
  *                      set and language, in the current context
  *   {{! comment}}      nothing
+ *   {{#_}}..{{/_}}     a text to translate (the msgid is the body as
+ *                      written, tags and all; {{#_ CONTEXT}} gives it the
+ *                      msgctxt CONTEXT, a word): the translation, or the
+ *                      body when there is none, rendered as template text
+ *                      where the tag stands (same context and escaping;
+ *                      its tags are escaped as any, its own text is
+ *                      not).  It may hold any tag but {{#_}}; its lines
+ *                      are lines as in the file, so a standalone tag in a
+ *                      translation takes its line as it would there.
  * A name is "." (the innermost context) or parts of letters, digits, "_"
  * and "-" joined by dots: "a.b" finds "a" in the innermost context that
  * has it, then "b" inside that value only (mustache's rules).  A
@@ -31,6 +47,8 @@
  * boolean is written "true" or "false"; a list is false when it has no
  * items; a map (what a dotted set or a list item makes) is true and
  * writes nothing.  A missing name is false and writes nothing.
+ *
+ * "lang", when the context has no value of that name, is LANG.
  *
  * Counts and plurals, for names that have no value of their own:
  * NAME_count is the number of items of list NAME (0 when NAME is
@@ -60,6 +78,11 @@
 #define TMPL_MAX_PARTIALS	8
 #define TMPL_MAX_NESTING	64
 #define TMPL_MAX_STEPS		(1L << 20)
+
+/* The language of the texts in neutral templates, and the file name of a
+ * language's catalog in its folder. */
+#define TMPL_SOURCE_LANG	"en"
+#define TMPL_CATALOG		"kring.mo"
 
 /* A map of names to values, the data of one rendering. */
 struct tmpl_ctx;
@@ -109,12 +132,25 @@ void tmpl_set_free(struct tmpl_set *set);
  * UTF-8).  LANG is letters, digits, "_" and "-"; NAME is such a word and
  * ".html" or ".txt".  Returns 0, or -1 with OUT as it was and ERR holding
  * "FILE:LINE: what went wrong" (or "FILE: ..." or "LANG/NAME: ..." when
- * there is no line to name): a template or partial not found or not
- * readable, a file too large or not UTF-8, a tag not closed, empty,
+ * there is no line to name; "CATALOG (msgid "...")":LINE for a
+ * translation): a template or partial not found or not readable, a
+ * catalog broken or missing for a neutral template, a file too large or not UTF-8, a tag not closed, empty,
  * unknown or with a bad name, a section not closed or closed by the
  * wrong name, or a limit reached.
  */
 int tmpl_render(struct tmpl_set *set, const char *lang, const char *name,
     struct tmpl_ctx *ctx, GString *out, char *err, size_t errlen);
+
+/*
+ * The texts to translate of the template file at PATH: FN(ARG, CONTEXT,
+ * MSGID, LINE) for each {{#_}} in it, in order (CONTEXT NULL when it has
+ * none; LINE the line its text starts on), as tmpl_render finds them.
+ * For extracting a catalog template (scripts/extract-pot).  Returns 0, or
+ * -1 with ERR as tmpl_render has it.
+ */
+typedef void tmpl_text_fn(void *arg, const char *context, const char *msgid,
+    int line);
+int tmpl_file_texts(const char *path, tmpl_text_fn *fn, void *arg,
+    char *err, size_t errlen);
 
 #endif

@@ -38,4 +38,14 @@ void socket_name(int fd, char *buf, size_t buflen);
 /* Lower-case ASCII in place; returns S. */
 char *ascii_lower(char *s);
 
+/*
+ * Read the regular file PATH whole into *DATA (NUL-terminated, g_free)
+ * and its length into *LEN.  Returns 0; 1 when there is no such file; or
+ * -1 with ERR ("PATH: ..."): not readable, not a regular file, larger
+ * than MAX bytes (MAX a whole number of MiB, as the message says), or
+ * changed while read.
+ */
+int read_file_max(const char *path, size_t max, char **data, size_t *len,
+    char *err, size_t errlen);
+
 #endif

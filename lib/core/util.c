@@ -1,8 +1,11 @@
 /*
- * util.c: time and number helpers.
+ * util.c: time and number helpers, and reading a small file whole.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <glib.h>
 
 #include "kring/util.h"
@@ -149,4 +153,73 @@ socket_name(int fd, char *buf, size_t buflen)
 	}
 	snprintf(buf, buflen, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d",
 	    host, port);
+}
+
+static int G_GNUC_PRINTF(3, 4)
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errlen == 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int
+read_file_max(const char *path, size_t max, char **data, size_t *len,
+    char *err, size_t errlen)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t cap, n = 0;
+	ssize_t r;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 1;
+		return fail(err, errlen, "%s: %s", path, g_strerror(errno));
+	}
+	if (fstat(fd, &sb) == -1) {
+		fail(err, errlen, "%s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode) || (uintmax_t)sb.st_size > max) {
+		if (S_ISREG(sb.st_mode))
+			fail(err, errlen, "%s: larger than %zu MiB", path,
+			    max / (1024 * 1024));
+		else
+			fail(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	/* One byte more than its size, to see it grow while we read. */
+	cap = (size_t)sb.st_size + 1;
+	buf = g_malloc(cap + 1);
+	while (n < cap) {
+		if ((r = read(fd, buf + n, cap - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			fail(err, errlen, "%s: %s", path, g_strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	if (n == cap) {
+		fail(err, errlen, "%s: changed while read", path);
+		goto out;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+	rc = 0;
+out:
+	g_free(buf);
+	close(fd);
+	return rc;
 }

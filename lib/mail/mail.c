@@ -14,10 +14,11 @@
 #include "kring/util.h"
 
 /* Template folders shipped beside the program: build/bin/../../templates
- * in the source tree, PREFIX/libexec/kring/../../share/kring/templates
- * when installed. */
+ * in the source tree and build/bin/../templates (the catalogs make
+ * compiles), PREFIX/libexec/kring/../../share/kring/templates when
+ * installed. */
 static const char *const beside_program[] = {
-	"../../templates", "../../share/kring/templates",
+	"../../templates", "../templates", "../../share/kring/templates",
 };
 
 /* The config's folders that exist, then the ones shipped beside the

@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "kring/catalog.h"
 #include "kring/template.h"
+#include "kring/util.h"
 
 enum val_kind { VAL_STR, VAL_INT, VAL_BOOL, VAL_LIST, VAL_MAP };
 
@@ -35,7 +37,9 @@ struct tmpl_ctx {
 	GHashTable *vals;	/* name -> struct tmpl_val */
 };
 
-enum node_kind { N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL };
+enum node_kind {
+	N_TEXT, N_VAR, N_RAW, N_SECTION, N_INVERTED, N_PARTIAL, N_TRANS
+};
 
 struct node {
 	enum node_kind kind;
@@ -45,6 +49,10 @@ struct node {
 	char *name;		/* tags: the name as written */
 	char **path;		/* its dotted parts; NULL for "." */
 	size_t end;		/* sections: the node past the body */
+	char *msgid;		/* N_TRANS: its body as written */
+	char *key;		/* N_TRANS: "CONTEXT\004" and MSGID, or MSGID */
+	int body_line;		/* N_TRANS: the line its body starts on */
+	bool bol;		/* N_TRANS: the body starts a line */
 };
 
 struct tmpl {
@@ -56,7 +64,10 @@ struct tmpl {
 
 struct tmpl_set {
 	char **dirs;
-	GHashTable *cache;	/* "LANG/NAME" -> struct tmpl */
+	GPtrArray *parsed;	/* struct tmpl: every template read */
+	GHashTable *cache;	/* "LANG/NAME" -> struct tmpl, in PARSED */
+	GHashTable *catalogs;	/* "LANG" -> GPtrArray of struct catalog */
+	GHashTable *trans;	/* "LANG h|t MSGID" -> struct tmpl */
 };
 
 /* A tag as found in the source. */
@@ -74,6 +85,11 @@ struct parser {
 	const char *lp;		/* newlines are counted up to here */
 	int line;
 	GArray *open;		/* size_t: node indices of the open sections */
+	const char *tag_from;	/* the tag being parsed, with its line */
+	const char *tag_to;	/* when standalone */
+	bool bol;		/* SRC starts a line (a translation may not) */
+	bool eol;		/* END ends a line */
+	bool in_trans;		/* parsing a translation: no {{#_}} */
 	char *err;
 	size_t errlen;
 };
@@ -328,6 +344,8 @@ node_clear(gpointer p)
 
 	g_free(n->name);
 	g_strfreev(n->path);
+	g_free(n->msgid);
+	g_free(n->key);
 }
 
 static void
@@ -424,7 +442,7 @@ standalone(const struct parser *ps, const char *seg, const char **from,
 
 	while (a > seg && (a[-1] == ' ' || a[-1] == '\t'))
 		a--;
-	if (a != ps->src && a[-1] != '\n')
+	if (a == ps->src ? !ps->bol : a[-1] != '\n')
 		return false;
 	while (b < ps->end && (*b == ' ' || *b == '\t'))
 		b++;
@@ -432,7 +450,7 @@ standalone(const struct parser *ps, const char *seg, const char **from,
 		b += 2;
 	else if (b < ps->end && b[0] == '\n')
 		b++;
-	else if (b != ps->end)
+	else if (b != ps->end || !ps->eol)
 		return false;
 	*from = a;
 	*to = b;
@@ -485,9 +503,70 @@ parser_close(struct parser *ps, const struct tag *tag)
 	    memcmp(n->name, tag->name, tag->len) != 0)
 		return parser_fail(ps, tag->line, "{{/%.*s}} where {{%c%s}} of "
 		    "line %d is open", shown(tag), tag->name,
-		    n->kind == N_SECTION ? '#' : '^', n->name, n->line);
+		    n->kind == N_INVERTED ? '^' : '#', n->name, n->line);
+	if (n->kind == N_TRANS) {
+		n->msgid = g_strndup(n->text, (gsize)(ps->tag_from - n->text));
+		n->key = n->path == NULL ? g_strdup(n->msgid) :
+		    g_strconcat(n->path[0], "\004", n->msgid, NULL);
+	}
 	n->end = ps->t->nodes->len;
 	g_array_set_size(ps->open, ps->open->len - 1);
+	return 0;
+}
+
+/* Whether a translation is open in PS. */
+static bool
+parser_in_trans(const struct parser *ps)
+{
+	if (ps->in_trans)
+		return true;
+	for (guint k = 0; k < ps->open->len; k++) {
+		size_t i = g_array_index(ps->open, size_t, k);
+
+		if (g_array_index(ps->t->nodes, struct node, i).kind == N_TRANS)
+			return true;
+	}
+	return false;
+}
+
+/* Whether TAG is {{#_}} or {{#_ CONTEXT}}. */
+static bool
+tag_is_trans(const struct tag *tag)
+{
+	return tag->sigil == '#' && tag->len > 0 && tag->name[0] == '_' &&
+	    (tag->len == 1 || tag->name[1] == ' ');
+}
+
+/* {{#_}} or {{#_ CONTEXT}}, a text to translate, as node I: its body
+ * (the msgid) starts where the tag (a standalone one with its line)
+ * ends; CONTEXT (a word) is the msgctxt, in n->path[0]. */
+static int
+parser_trans(struct parser *ps, const struct tag *tag, size_t i)
+{
+	const char *ctx = tag->name + 1;
+	size_t clen = tag->len - 1;
+	struct node *n;
+
+	while (clen > 0 && *ctx == ' ') {
+		ctx++;
+		clen--;
+	}
+	if (tag->len > 1 && !word_ok(ctx, clen))
+		return parser_fail(ps, tag->line, "bad context \"%.*s\" of "
+		    "{{#_}}", (int)MIN(clen, 40), ctx);
+	if (parser_in_trans(ps))
+		return parser_fail(ps, tag->line, "{{#_}} inside a text to "
+		    "translate");
+	n = parser_add(ps, N_TRANS, tag->line);
+	n->name = g_strdup("_");
+	if (tag->len > 1) {
+		n->path = g_new0(char *, 2);
+		n->path[0] = g_strndup(ctx, clen);
+	}
+	n->text = ps->tag_to;
+	n->bol = ps->tag_to == ps->src ? ps->bol : ps->tag_to[-1] == '\n';
+	n->body_line = parser_line(ps, ps->tag_to);
+	g_array_append_val(ps->open, i);
 	return 0;
 }
 
@@ -500,6 +579,8 @@ parser_tag(struct parser *ps, const struct tag *tag)
 		return 0;
 	if (tag->len == 0)
 		return parser_fail(ps, tag->line, "empty tag");
+	if (tag_is_trans(tag))
+		return parser_trans(ps, tag, ps->t->nodes->len);
 	if (tag->sigil != 0 && strchr("#^/>&{", tag->sigil) == NULL)
 		return parser_fail(ps, tag->line, "unknown tag {{%c",
 		    tag->sigil);
@@ -555,6 +636,8 @@ parser_run(struct parser *ps)
 		if (tag.sigil != 0 && strchr("#^/!>", tag.sigil) != NULL)
 			(void)standalone(ps, seg, &text_end, &next);
 		parser_text(ps, line, seg, text_end);
+		ps->tag_from = text_end;
+		ps->tag_to = next;
 		if (parser_tag(ps, &tag) == -1)
 			return -1;
 		seg = next;
@@ -565,18 +648,25 @@ parser_run(struct parser *ps)
 		    i);
 
 		return parser_fail(ps, n->line, "{{%c%s}} is not closed",
-		    n->kind == N_SECTION ? '#' : '^', n->name);
+		    n->kind == N_INVERTED ? '^' : '#', n->name);
 	}
 	return 0;
 }
 
-/* Parse the LEN bytes of T->src into T->nodes. */
+/*
+ * Parse the LEN bytes of T->src into T->nodes: a file (FROM NULL), or a
+ * text to translate or its translation, parsed as if it stood where
+ * {{#_}} node FROM stands (its first line numbered LINE).
+ */
 static int
-tmpl_parse(struct tmpl *t, size_t len, char *err, size_t errlen)
+tmpl_parse(struct tmpl *t, size_t len, const struct node *from, int line,
+    char *err, size_t errlen)
 {
 	struct parser ps = {
 		.t = t, .src = t->src, .end = t->src + len, .lp = t->src,
-		.line = 1, .err = err, .errlen = errlen,
+		.line = line, .err = err, .errlen = errlen,
+		.bol = from == NULL || from->bol, .eol = from == NULL,
+		.in_trans = from != NULL,
 	};
 	const char *bad;
 	int rc;
@@ -592,61 +682,6 @@ tmpl_parse(struct tmpl *t, size_t len, char *err, size_t errlen)
 
 /* ------------------------------------------------------------ the set */
 
-/* Read PATH whole into *DATA (NUL-terminated).  0, or 1 when there is no
- * such file, or -1 with ERR. */
-static int
-read_file(const char *path, char **data, size_t *len, char *err,
-    size_t errlen)
-{
-	struct stat sb;
-	char *buf = NULL;
-	size_t cap, n = 0;
-	ssize_t r;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 1;
-		return fail(err, errlen, "%s: %s", path, g_strerror(errno));
-	}
-	if (fstat(fd, &sb) == -1) {
-		fail(err, errlen, "%s: %s", path, g_strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > TMPL_MAX_FILE) {
-		fail(err, errlen, "%s: %s", path, S_ISREG(sb.st_mode) ?
-		    "larger than 1 MiB" : "not a regular file");
-		goto out;
-	}
-	/* One byte more than its size, to see it grow while we read. */
-	cap = (size_t)sb.st_size + 1;
-	buf = g_malloc(cap + 1);
-	while (n < cap) {
-		if ((r = read(fd, buf + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			fail(err, errlen, "%s: %s", path, g_strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (n == cap) {
-		fail(err, errlen, "%s: changed while read", path);
-		goto out;
-	}
-	buf[n] = '\0';
-	*data = buf;
-	*len = n;
-	buf = NULL;
-	rc = 0;
-out:
-	g_free(buf);
-	close(fd);
-	return rc;
-}
-
 struct tmpl_set *
 tmpl_set_new(const char *const *dirs)
 {
@@ -658,8 +693,13 @@ tmpl_set_new(const char *const *dirs)
 	set->dirs = g_new0(char *, n + 1);
 	for (size_t i = 0; i < n; i++)
 		set->dirs[i] = g_strdup(dirs[i]);
+	set->parsed = g_ptr_array_new_with_free_func(tmpl_free);
 	set->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    tmpl_free);
+	    NULL);
+	set->catalogs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    (GDestroyNotify)g_ptr_array_unref);
+	set->trans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
 	return set;
 }
 
@@ -668,15 +708,143 @@ tmpl_set_free(struct tmpl_set *set)
 {
 	if (set == NULL)
 		return;
+	g_hash_table_destroy(set->trans);
+	g_hash_table_destroy(set->catalogs);
 	g_hash_table_destroy(set->cache);
+	g_ptr_array_unref(set->parsed);
 	g_strfreev(set->dirs);
 	g_free(set);
 }
 
+/* A template named FILE (taken) in errors, of SRC (taken). */
+static struct tmpl *
+tmpl_new(char *file, char *src, bool html)
+{
+	struct tmpl *t = g_new0(struct tmpl, 1);
+
+	t->file = file;
+	t->src = src;
+	t->html = html;
+	t->nodes = g_array_new(FALSE, FALSE, sizeof(struct node));
+	g_array_set_clear_func(t->nodes, node_clear);
+	return t;
+}
+
 /*
- * Template FILE of LANG into *OUT (owned by the set): from the cache, or
- * read from the first folder that has it and parsed.  0, 1 when no
- * folder has it, or -1 with ERR.
+ * FILE of the first folder that has it, in its LANG folder (LANG NULL:
+ * in the folder itself), read into *PATH and *SRC.  0, 1 when no folder
+ * has it, or -1 with ERR.
+ */
+static int
+set_read(const struct tmpl_set *set, const char *lang, const char *file,
+    char **path, char **src, size_t *len, char *err, size_t errlen)
+{
+	int rc = 1;
+
+	for (size_t i = 0; rc == 1 && set->dirs[i] != NULL; i++) {
+		g_free(*path);
+		*path = lang != NULL ?
+		    g_build_filename(set->dirs[i], lang, file, NULL) :
+		    g_build_filename(set->dirs[i], file, NULL);
+		rc = read_file_max(*path, TMPL_MAX_FILE, src, len, err, errlen);
+	}
+	return rc;
+}
+
+/*
+ * The catalogs of LANG into *OUT (owned by the set): DIR/LANG/kring.mo
+ * of every folder that has one, in the order of the folders, read once.
+ * 0, or -1 with ERR naming a catalog that is broken.
+ */
+static int
+set_catalogs(struct tmpl_set *set, const char *lang, GPtrArray **out,
+    char *err, size_t errlen)
+{
+	GPtrArray *cats = g_hash_table_lookup(set->catalogs, lang);
+	struct catalog *cat;
+
+	if (cats != NULL) {
+		*out = cats;
+		return 0;
+	}
+	cats = g_ptr_array_new_with_free_func((GDestroyNotify)catalog_free);
+	for (size_t i = 0; set->dirs[i] != NULL; i++) {
+		char *path = g_build_filename(set->dirs[i], lang, TMPL_CATALOG,
+		    NULL);
+		int rc = catalog_load(path, &cat, err, errlen);
+
+		g_free(path);
+		if (rc == -1) {
+			g_ptr_array_unref(cats);
+			return -1;
+		}
+		if (rc == 0)
+			g_ptr_array_add(cats, cat);
+	}
+	g_hash_table_insert(set->catalogs, g_strdup(lang), cats);
+	*out = cats;
+	return 0;
+}
+
+/*
+ * Read and parse the file at PATH (taken) of SRC (taken) into *OUT,
+ * owned by the set and cached as KEY.  0, or -1 with ERR.
+ */
+static int
+set_parse(struct tmpl_set *set, const char *key, char *path, char *src,
+    size_t len, struct tmpl **out, char *err, size_t errlen)
+{
+	struct tmpl *t = tmpl_new(path, src, g_str_has_suffix(key, ".html"));
+
+	if (tmpl_parse(t, len, NULL, 1, err, errlen) == -1) {
+		tmpl_free(t);
+		return -1;
+	}
+	g_ptr_array_add(set->parsed, t);
+	g_hash_table_insert(set->cache, g_strdup(key), t);
+	*out = t;
+	return 0;
+}
+
+/*
+ * The language-neutral FILE for LANG into *OUT: cached, or read from the
+ * first folder that has it.  LANG must have a catalog unless it is the
+ * language of the texts themselves.  0, 1 when no folder has it, or -1.
+ */
+static int
+set_load_neutral(struct tmpl_set *set, const char *lang, const char *file,
+    struct tmpl **out, char *err, size_t errlen)
+{
+	char *path = NULL, *src = NULL, *dirs;
+	GPtrArray *cats;
+	size_t len = 0;
+	int rc;
+
+	if (set_catalogs(set, lang, &cats, err, errlen) == -1)
+		return -1;
+	if ((*out = g_hash_table_lookup(set->cache, file)) == NULL) {
+		if ((rc = set_read(set, NULL, file, &path, &src, &len, err,
+		    errlen)) != 0) {
+			g_free(path);
+			return rc;
+		}
+		if (set_parse(set, file, path, src, len, out, err, errlen) == -1)
+			return -1;
+	}
+	if (cats->len > 0 || strcmp(lang, TMPL_SOURCE_LANG) == 0)
+		return 0;
+	dirs = g_strjoinv(", ", set->dirs);
+	fail(err, errlen, "%s/%s: no catalog %s/%s (nor %s/%s) in %s", lang,
+	    file, lang, TMPL_CATALOG, lang, file, dirs);
+	g_free(dirs);
+	return -1;
+}
+
+/*
+ * Template FILE of LANG into *OUT (owned by the set): LANG/FILE of the
+ * first folder that has it, else the language-neutral FILE of the first
+ * folder that has it, with LANG's catalogs; read and parsed once.  0, 1
+ * when no folder has either, or -1 with ERR.
  */
 static int
 set_load(struct tmpl_set *set, const char *lang, const char *file,
@@ -684,38 +852,81 @@ set_load(struct tmpl_set *set, const char *lang, const char *file,
 {
 	char *key = g_strconcat(lang, "/", file, NULL);
 	char *path = NULL, *src = NULL;
-	struct tmpl *t;
 	size_t len = 0;
-	int rc = 1;
+	int rc = 0;
 
-	if ((t = g_hash_table_lookup(set->cache, key)) != NULL) {
-		*out = t;
-		rc = 0;
+	if ((*out = g_hash_table_lookup(set->cache, key)) != NULL)
 		goto out;
-	}
-	for (size_t i = 0; rc == 1 && set->dirs[i] != NULL; i++) {
-		g_free(path);
-		path = g_build_filename(set->dirs[i], lang, file, NULL);
-		rc = read_file(path, &src, &len, err, errlen);
-	}
-	if (rc != 0)
-		goto out;
-	t = g_new0(struct tmpl, 1);
-	t->file = path;
-	path = NULL;
-	t->src = src;
-	t->html = g_str_has_suffix(file, ".html");
-	t->nodes = g_array_new(FALSE, FALSE, sizeof(struct node));
-	g_array_set_clear_func(t->nodes, node_clear);
-	if ((rc = tmpl_parse(t, len, err, errlen)) == -1) {
-		tmpl_free(t);
-		goto out;
-	}
-	g_hash_table_insert(set->cache, key, t);
-	key = NULL;
-	*out = t;
+	rc = set_read(set, lang, file, &path, &src, &len, err, errlen);
+	if (rc == 0) {
+		rc = set_parse(set, key, path, src, len, out, err, errlen);
+		path = NULL;
+	} else if (rc == 1 && (rc = set_load_neutral(set, lang, file, out,
+	    err, errlen)) == 0)
+		g_hash_table_insert(set->cache, g_strdup(key), *out);
 out:
 	g_free(path);
+	g_free(key);
+	return rc;
+}
+
+/* At most the first line and 40 bytes of MSGID, for a message. */
+static char *
+msgid_shown(const char *msgid)
+{
+	size_t n = strcspn(msgid, "\n");
+
+	if (n > 40) {
+		n = 40;
+		while (n > 0 && ((unsigned char)msgid[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return g_strdup_printf("%.*s%s", (int)n, msgid,
+	    msgid[n] != '\0' ? "..." : "");
+}
+
+/*
+ * The text of {{#_}} node N of template T in LANG, parsed, into *OUT
+ * (owned by the set): its translation from the first of LANG's catalogs
+ * that has one, else the text itself.  0, or -1 with ERR.
+ */
+static int
+set_trans(struct tmpl_set *set, const char *lang, const struct tmpl *t,
+    const struct node *n, struct tmpl **out, char *err, size_t errlen)
+{
+	char *key = g_strdup_printf("%s %c%s", lang, t->html ? 'h' : 't',
+	    n->key), *shown_id;
+	const char *str = NULL;
+	struct tmpl *tt;
+	GPtrArray *cats;
+	int rc = 0;
+
+	if ((*out = g_hash_table_lookup(set->trans, key)) != NULL)
+		goto out;
+	if ((rc = set_catalogs(set, lang, &cats, err, errlen)) == -1)
+		goto out;
+	for (guint i = 0; str == NULL && i < cats->len; i++)
+		if ((str = catalog_lookup(cats->pdata[i], n->key)) != NULL) {
+			shown_id = msgid_shown(n->msgid);
+			tt = tmpl_new(g_strdup_printf("%s (msgid \"%s\")",
+			    catalog_name(cats->pdata[i]), shown_id),
+			    g_strdup(str), t->html);
+			g_free(shown_id);
+		}
+	if (str == NULL) {
+		str = n->msgid;
+		tt = tmpl_new(g_strdup(t->file), g_strdup(str), t->html);
+	}
+	if ((rc = tmpl_parse(tt, strlen(str), n, str == n->msgid ?
+	    n->body_line : 1, err, errlen)) == -1) {
+		tmpl_free(tt);
+		goto out;
+	}
+	g_ptr_array_add(set->parsed, tt);
+	g_hash_table_insert(set->trans, key, tt);
+	key = NULL;
+	*out = tt;
+out:
 	g_free(key);
 	return rc;
 }
@@ -808,8 +1019,8 @@ path_less(char **path, const char *suffix)
 
 /*
  * PATH as render_find has it; when it has no value, the helpers of
- * template.h: NAME_count, the number of items of list NAME (0 when NAME
- * is missing); NAME_one,
+ * template.h: lang, the language rendered; NAME_count, the number of
+ * items of list NAME (0 when NAME is missing); NAME_one,
  * true when NAME (NAME_count too) is a count of exactly 1.
  */
 static const struct tmpl_val *
@@ -824,6 +1035,12 @@ render_lookup(struct render *r, char **path)
 
 	if (v != NULL || path == NULL)
 		return v;
+	if (path[1] == NULL && strcmp(path[0], "lang") == 0) {
+		made = val_new(VAL_STR);
+		made->u.s = g_strdup(r->lang);
+		g_ptr_array_add(r->made, made);
+		return made;
+	}
 	if ((base = path_less(path, "_count")) != NULL) {
 		v = render_find(r, base);
 		g_strfreev(base);
@@ -950,6 +1167,18 @@ render_partial(struct render *r, const struct tmpl *t, const struct node *n,
 	return rc;
 }
 
+/* The text to translate of node N of T, in the language rendered. */
+static int
+render_trans(struct render *r, const struct tmpl *t, const struct node *n,
+    int depth)
+{
+	struct tmpl *tt;
+
+	if (set_trans(r->set, r->lang, t, n, &tt, r->err, r->errlen) == -1)
+		return -1;
+	return render_nodes(r, tt, 0, tt->nodes->len, depth);
+}
+
 static int
 render_nodes(struct render *r, const struct tmpl *t, size_t i, size_t end,
     int depth)
@@ -977,6 +1206,11 @@ render_nodes(struct render *r, const struct tmpl *t, size_t i, size_t end,
 		case N_PARTIAL:
 			if (render_partial(r, t, n, depth) == -1)
 				return -1;
+			break;
+		case N_TRANS:
+			if (render_trans(r, t, n, depth) == -1)
+				return -1;
+			i = n->end - 1;
 			break;
 		}
 		if (r->out->len - r->start > TMPL_MAX_OUTPUT)
@@ -1029,5 +1263,32 @@ tmpl_render(struct tmpl_set *set, const char *lang, const char *name,
 	g_ptr_array_unref(r.made);
 	if (rc == -1)
 		g_string_truncate(out, r.start);
+	return rc;
+}
+
+int
+tmpl_file_texts(const char *path, tmpl_text_fn *fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct tmpl *t;
+	char *src = NULL;
+	size_t len = 0;
+	int rc;
+
+	if ((rc = read_file_max(path, TMPL_MAX_FILE, &src, &len, err,
+	    errlen)) != 0)
+		return rc == 1 ? fail(err, errlen, "%s: no such file", path) :
+		    -1;
+	t = tmpl_new(g_strdup(path), src, g_str_has_suffix(path, ".html"));
+	if ((rc = tmpl_parse(t, len, NULL, 1, err, errlen)) == 0)
+		for (guint i = 0; i < t->nodes->len; i++) {
+			const struct node *n = &g_array_index(t->nodes,
+			    struct node, i);
+
+			if (n->kind == N_TRANS)
+				fn(arg, n->path != NULL ? n->path[0] : NULL,
+				    n->msgid, n->body_line);
+		}
+	tmpl_free(t);
 	return rc;
 }

@@ -6,10 +6,18 @@
  *                                 a mkdtemp folder in $TMPDIR and removed
  *   test-template render DIR LANG NAME [ARG...]
  *                                 render template NAME of LANG in folder
- *                                 DIR to stdout.  Each ARG is NAME=VALUE
+ *                                 DIR (DIR:DIR...: in these folders, in
+ *                                 order), then the build's templates
+ *                                 folder (its compiled catalogs), to
+ *                                 stdout.  Each ARG is NAME=VALUE
  *                                 (a string), "@LIST" (a new item of
  *                                 LIST: the NAME=VALUE after it fill the
  *                                 item) or "@" (back to the top)
+ *
+ *   test-template pot FILE...     the texts to translate of the template
+ *                                 FILEs ({{#_}}, as the engine parses
+ *                                 them), as a gettext template (.pot) on
+ *                                 stdout: what scripts/extract-pot runs
  *
  * Exit status 1 when a test failed or the rendering failed.
  */
@@ -24,6 +32,7 @@
 #include <glib/gstdio.h>
 
 #include "kring/template.h"
+#include "kring/util.h"
 #include "tap.h"
 
 
@@ -602,12 +611,31 @@ test_values(void)
 
 /* ------------------------------------------------------------- render */
 
+/* The folders of a render: DIRS split at ':', then the build's own
+ * templates folder beside this program (where make puts the compiled
+ * catalogs), NULL-ended (g_strfreev). */
+static char **
+render_dirs(const char *dirs)
+{
+	char **list = g_strsplit(dirs, ":", -1);
+	char *bindir = program_dir();
+	guint n = g_strv_length(list);
+
+	if (bindir == NULL)
+		return list;
+	list = g_renew(char *, list, n + 2);
+	list[n] = g_build_filename(bindir, "..", "templates", NULL);
+	list[n + 1] = NULL;
+	g_free(bindir);
+	return list;
+}
+
 static int
 cmd_render(int argc, char **argv)
 {
-	const char *dirs[] = { argv[0], NULL };
+	char **dirs = render_dirs(argv[0]);
 	struct tmpl_ctx *ctx = tmpl_ctx_new(), *cur = ctx;
-	struct tmpl_set *set = tmpl_set_new(dirs);
+	struct tmpl_set *set = tmpl_set_new((const char *const *)dirs);
 	GString *out = g_string_new(NULL);
 	char err[512];
 	int rc = 1;
@@ -645,6 +673,117 @@ out:
 	g_string_free(out, TRUE);
 	tmpl_set_free(set);
 	tmpl_ctx_free(ctx);
+	g_strfreev(dirs);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- pot */
+
+struct pot {
+	const char *file;	/* the template being read */
+	GPtrArray *keys;	/* in the order first found */
+	GHashTable *where;	/* key -> GString of "#: FILE:LINE" lines */
+};
+
+static void
+pot_text(void *arg, const char *context, const char *msgid, int line)
+{
+	struct pot *pot = arg;
+	char *key = context != NULL ? g_strconcat(context, "\004", msgid,
+	    NULL) : g_strdup(msgid);
+	GString *where = g_hash_table_lookup(pot->where, key);
+
+	if (where == NULL) {
+		where = g_string_new(NULL);
+		g_ptr_array_add(pot->keys, key);
+		g_hash_table_insert(pot->where, key, where);
+	} else
+		g_free(key);
+	g_string_append_printf(where, "#: %s:%d\n", pot->file, line);
+}
+
+static void
+pot_where_free(gpointer p)
+{
+	g_string_free(p, TRUE);
+}
+
+/* KEYWORD and S quoted as in a .po file: a text of several lines starts
+ * with "" and has a quoted line each. */
+static void
+pot_quote(GString *out, const char *keyword, const char *s)
+{
+	bool lines = strchr(s, '\n') != NULL;
+
+	g_string_append_printf(out, "%s %s\"", keyword, lines ? "\"\"\n" : "");
+	for (; *s != '\0'; s++) {
+		switch (*s) {
+		case '"': g_string_append(out, "\\\""); break;
+		case '\\': g_string_append(out, "\\\\"); break;
+		case '\t': g_string_append(out, "\\t"); break;
+		case '\n':
+			g_string_append(out, s[1] != '\0' ? "\\n\"\n\"" :
+			    "\\n");
+			break;
+		default: g_string_append_c(out, *s); break;
+		}
+	}
+	g_string_append(out, "\"\n");
+}
+
+static const char pot_header[] =
+    "# The texts of kring's mail templates, to translate in po/LANG.po.\n"
+    "# Made by `make pot` (scripts/extract-pot) from the templates in\n"
+    "# templates/: do not edit.\n"
+    "msgid \"\"\n"
+    "msgstr \"\"\n"
+    "\"Project-Id-Version: kring\\n\"\n"
+    "\"MIME-Version: 1.0\\n\"\n"
+    "\"Content-Type: text/plain; charset=UTF-8\\n\"\n"
+    "\"Content-Transfer-Encoding: 8bit\\n\"\n";
+
+static int
+cmd_pot(int argc, char **argv)
+{
+	struct pot pot = {
+		.keys = g_ptr_array_new(),
+		.where = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+		    pot_where_free),
+	};
+	GString *out = g_string_new(pot_header);
+	char err[512];
+	int rc = 1;
+
+	for (int i = 0; i < argc; i++) {
+		pot.file = argv[i];
+		if (tmpl_file_texts(argv[i], pot_text, &pot, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "test-template: %s\n", err);
+			goto out;
+		}
+	}
+	for (guint i = 0; i < pot.keys->len; i++) {
+		const char *key = pot.keys->pdata[i], *eot = strchr(key, '\004');
+		char *context = eot ? g_strndup(key, (gsize)(eot - key)) : NULL;
+
+		g_string_append_printf(out, "\n%s",
+		    ((GString *)g_hash_table_lookup(pot.where, key))->str);
+		if (context != NULL)
+			pot_quote(out, "msgctxt", context);
+		pot_quote(out, "msgid", eot ? eot + 1 : key);
+		g_string_append(out, "msgstr \"\"\n");
+		g_free(context);
+	}
+	if (fwrite(out->str, 1, out->len, stdout) != out->len ||
+	    fflush(stdout) != 0) {
+		perror("test-template: stdout");
+		goto out;
+	}
+	rc = 0;
+out:
+	g_string_free(out, TRUE);
+	g_hash_table_destroy(pot.where);
+	g_ptr_array_free(pot.keys, TRUE);
 	return rc;
 }
 
@@ -676,9 +815,11 @@ main(int argc, char **argv)
 
 	if (argc >= 5 && strcmp(argv[1], "render") == 0)
 		return cmd_render(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "pot") == 0)
+		return cmd_pot(argc - 2, argv + 2);
 	if (argc > 1) {
 		fprintf(stderr, "usage: test-template [render DIR LANG NAME "
-		    "[ARG...]]\n");
+		    "[ARG...] | pot FILE...]\n");
 		return 2;
 	}
 	root = g_build_filename(tmp && *tmp ? tmp : "/tmp",
