@@ -54,16 +54,16 @@ test_expect_success 'staffauth: hostile sub-addresses and Authentication-Results
 test_expect_success 'membercmd: hostile command sub-addresses' '
 	printf "confirm-" >confirm-empty &&
 	printf "CONFIRM-S5148.0123456789ABCDEF" >confirm-upper &&
-	printf "confirm-%%0300d" 0 >confirm-long &&
+	printf "confirm-%0300d" 0 >confirm-long &&
 	printf "approve-" >approve-empty &&
 	printf "approve-18446744073709551616-abc" >approve-overflow &&
 	printf "reject-0-abc" >reject-zero &&
 	printf "approve--x" >approve-dashes &&
 	printf "r\303\251sum\303\251\001\377" >eight-bit &&
-	printf "%%0200d" 0 >long-unknown &&
+	printf "%0200d" 0 >long-unknown &&
 	printf "" >empty &&
 	printf "Re: name Ann\001\r\nBcc: x@y" >subject-name-crlf &&
-	printf "AW: naam %%0100d" 0 >subject-name-long &&
+	printf "AW: naam %0100d" 0 >subject-name-long &&
 	printf "resume" >resume &&
 	printf "Re: hervatten" >subject-resume &&
 	printf "moderate-0-a-abc" >moderate-zero &&
@@ -84,8 +84,16 @@ test_expect_success 'config: the shipped config and broken ones' '
 test_expect_success 'dsn: the suite'"'"'s bounces, and what is no bounce' '
 	run_over dsn "$TEST_DIR/data" &&
 	printf "From: a@b\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822;\nAction: FAILED\nStatus: 5.1.1 (x)\n\n--B--\n" >status-empty-rcpt &&
-	printf "Content-Type: message/delivery-status\n\n%%04000d\n" 0 >status-long &&
+	printf "Content-Type: message/delivery-status\n\n%04000d\n" 0 >status-long &&
 	fuzz-dsn status-empty-rcpt status-long
+'
+
+test_expect_success 'catalog: the built catalogs, and broken ones' '
+	run_over catalog "$KRING_BUILD/templates" &&
+	printf "\\336\\022\\004\\225" >magic-only &&
+	printf "\\336\\022\\004\\225\\0\\0\\0\\0\\377\\377\\377\\377%020d" 0 >many-strings &&
+	head -c 40 "$TEST_DIR/../fuzz/seeds/catalog/little.mo" >cut-short &&
+	fuzz-catalog magic-only many-strings cut-short
 '
 
 test_expect_success 'http: requests at the one-click address, over a socket' '
@@ -93,7 +101,7 @@ test_expect_success 'http: requests at the one-click address, over a socket' '
 	# web.c with a NULL key (strcmp on NULL).
 	echo "UE9TVCAvdS9rcmluZy9hbm5AZXhhbXBsZS5vcmcvdWI5N2EuZWNkNGMyMGU4MjdlNWYzYyBIVFRQLzEuMQ0KSG9zdDoga3JpbmcudGVzdA0KQ29udGVudC1UeXBlOiBtdWx0aXBhcnQvZm9ybS1kYXRhOyBib3VuZGFyeT1YWA0KQ29udGVudC1MZW5ndGg6IDg0DQoNCi0tWFgNCkNvbnRlbnQtRGlzcG9zaXRpb25mcjogb20tZGF0YTsgbmFtZT0iTGmXi9KqbjJ1YnNjcmliZSINCg0KT25lLUNsaWNrDQotLVhYLS0NCg==" |
 		base64 -d >nameless-part &&
-	printf "GET /u/%%s HTTP/1.1\r\n\r\n" "$(printf "%%03000d" 0)" >long-path &&
+	printf "GET /u/%s HTTP/1.1\r\n\r\n" "$(printf "%03000d" 0)" >long-path &&
 	fuzz-http nameless-part long-path 2>http.log
 '
 
