@@ -1,6 +1,7 @@
 # lib-catalogs.sh: renders the converted templates (the member-facing
-# ones, the staff mails and the member digest) with fixed sets of values, for t0625's byte-for-byte check of the language-neutral
-# templates and their catalogs against the per-language templates they
+# ones, the staff mails and the member digest) with fixed sets of values,
+# for t0625's byte-for-byte check of the language-neutral templates and
+# their catalogs against the per-language templates they
 # replaced.  t/data/t0625-renderings.sha256 holds the checksums of the
 # renderings of the per-language templates (made with the same sets), so
 # the check needs neither git nor the old files.  (The member kinds' sums
