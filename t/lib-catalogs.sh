@@ -1,17 +1,24 @@
-# lib-catalogs.sh: renders the member-facing templates with fixed sets of
-# values, for t0625's byte-for-byte check of the language-neutral
-# templates and their catalogs against the per-language templates they
+# lib-catalogs.sh: renders the converted templates (the member-facing
+# ones, the staff mails and the member digest) with fixed sets of values,
+# for t0625's byte-for-byte check of the language-neutral templates and
+# their catalogs against the per-language templates they
 # replaced.  t/data/t0625-renderings.sha256 holds the checksums of the
 # renderings of the per-language templates (made with the same sets), so
-# the check needs neither git nor the old files.
+# the check needs neither git nor the old files.  (The member kinds' sums
+# are those of their en/ and nl/ files as of commit 43832f4, which has
+# the _header.html of the render branch; the others' of their en/ and nl/
+# files just before they were converted.)
 
 # The converted templates: every file of these kinds (and partials).
 CONVERTED_KINDS='confirm welcome goodbye help settings refused notice held
 held-note decision application invite bounce-notice mod-decision
 member-note staff-done announce-note list-footer web-leave _header _footer
-_commands'
+_commands newsletter thanks feedback sla digest _status'
 
-# Every value name the templates of those kinds read, one a line.
+# Every value name the templates of those kinds read, one a line: first
+# those of the member-facing kinds, then the names only the staff kinds
+# and the digest read (appended, so that the first keep their places in
+# the "half" set and their renderings their checksums).
 CATALOG_NAMES=$TEST_DIR/data/t0625-names
 
 # converted_files DIR LANG: the file names of the converted templates
