@@ -79,7 +79,8 @@ test_expect_success 'make install DESTDIR=: a config with an absolute store, nev
 	etc="$TRASH/root/etc/kring" &&
 	test -x "$TRASH/root/usr/sbin/kringd" && test -x "$TRASH/root/usr/bin/kring" &&
 	test -x "$TRASH/root/usr/libexec/kring/kring-digest" &&
-	test -s "$TRASH/root/usr/share/kring/templates/en/digest.txt" &&
+	test -s "$TRASH/root/usr/share/kring/templates/digest.txt" &&
+	test -s "$TRASH/root/usr/share/kring/templates/nl/kring.mo" &&
 	test -s "$TRASH/root/usr/share/man/man1/kring.1" &&
 	grep -x "store = \"/var/lib/kring\"" "$etc/kring.conf" &&
 	cmp "$etc/kring.conf" "$etc/kring.conf.sample" &&

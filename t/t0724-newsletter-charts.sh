@@ -472,7 +472,7 @@ test_expect_success 'a quiet period: no pictures, no parts, nothing said about t
 test_expect_success 'an admin'"'"'s template without the days picture: that part is not attached' '
 	mkdir -p mine/en &&
 	sed "/{{#days_chart}}/,/{{\/days_chart}}/d" \
-		"$TEST_DIR/../templates/en/newsletter.html" >mine/en/newsletter.html &&
+		"$TEST_DIR/../templates/newsletter.html" >mine/en/newsletter.html &&
 	! grep "{{#days_chart}}" mine/en/newsletter.html &&
 	news en "$PERIOD" "templates = { \"mine\", \"$TEST_DIR/../templates\" }" &&
 	$PYTHON charts.py parts news.en.mbox | cut -d" " -f1 >names &&

@@ -16,8 +16,8 @@ positive side is checked too: the names come out decoded as the member
 set them, and the HTML shows them escaped.
 
 Which template each case covers is said at the case; the last tests
-check that every template in templates/en, templates/nl and the
-language-neutral ones in templates/ (rendered in en and nl) is either
+check that every template, the language-neutral ones of templates/
+rendered in en and nl, is either
 covered end to end or is rendered with hostile values by test-template
 (refused and notice, which no code sends yet; web-leave, which is a web
 page).'
