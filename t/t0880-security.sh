@@ -677,19 +677,17 @@ web-leave render
 welcome round-2
 EOF
 
-test_expect_success 'every template of en and nl is listed above, with how it is covered' '
-	for lang in en nl; do
-		(cd "$TEMPLATES/$lang" && ls && cd .. && ls *.txt *.html) |
-			sed "s/-subject\.txt\$//; s/\.txt\$//; s/\.html\$//" | sort -u >names.$lang || return 1
-	done &&
-	test_cmp names.en names.nl &&
+test_expect_success 'every template is listed above, with how it is covered' '
+	(cd "$TEMPLATES" && ls *.txt *.html) |
+		sed "s/-subject\.txt\$//; s/\.txt\$//; s/\.html\$//" | sort -u >names &&
+	test "$(grep -c "" names)" -gt 25 &&
 	cut -d" " -f1 covered | sort >listed &&
-	test_cmp names.en listed
+	test_cmp names listed
 '
 
 test_expect_success 'every HTML template, en and nl, escapes each value it shows' '
 	for lang in en nl; do
-		for t in "$TEMPLATES/$lang"/*.html "$TEMPLATES"/*.html; do
+		for t in "$TEMPLATES"/*.html; do
 			set -- &&
 			for v in $(grep -o "{{[#^]\{0,1\}[a-z_.]*}}" "$t" | tr -d "{}#^" | sort -u); do
 				case $v in
