@@ -24,6 +24,34 @@ kringd_config() {
 	} >kring.conf
 }
 
+# savers_config LANG [TOP] [COMMUNITY]: kring.conf with the staff tools'
+# community "kring" ("Savers Club", kring@example.org, a promise of 24 h,
+# staff Anna, a manager, and Bob, an owner) in language LANG; the lines
+# TOP go at the top level, COMMUNITY into the community.
+savers_config() {
+	cat >kring.conf <<-EOF
+	hostname = "kring.test"
+	store = "store"
+	authserv_id = "mx.bank.example"
+	${2-}
+	community "kring" {
+		address = "kring@example.org"
+		description = "Savers Club"
+		language = "$1"
+		response_hours = 24
+		${3-}
+		staff "anna@bank.example" {
+			name = "Anna de Boer"
+			roles = {"manager"}
+		}
+		staff "bob@bank.example" {
+			name = "Bob Jansen"
+			roles = {"owner"}
+		}
+	}
+	EOF
+}
+
 # Start kringd; extra arguments are passed on.  Sets KRINGD_PID,
 # KRINGD_PORT (SMTP) and KRINGD_LMTP_PORT.
 kringd_start() {

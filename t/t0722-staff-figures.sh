@@ -130,25 +130,7 @@ same() {
 }
 
 write_config() {
-	cat >kring.conf <<-EOF
-	hostname = "kring.test"
-	store = "store"
-	authserv_id = "mx.bank.example"
-	community "kring" {
-		address = "kring@example.org"
-		description = "Savers Club"
-		language = "$1"
-		response_hours = 24
-		staff "anna@bank.example" {
-			name = "Anna de Boer"
-			roles = {"manager"}
-		}
-		staff "bob@bank.example" {
-			name = "Bob Jansen"
-			roles = {"owner"}
-		}
-	}
-	EOF
+	savers_config "$1"
 }
 
 # Send the staff actions of the table of day DAY through kringd, its

@@ -371,29 +371,11 @@ if bad:
     sys.exit("\n".join(bad))
 EOF
 
+# write_config LANG [TOP]: the community in Amsterdam's time, taking
+# posts from outside too.
 write_config() {
-	cat >kring.conf <<-EOF
-	hostname = "kring.test"
-	store = "store"
-	authserv_id = "mx.bank.example"
-	$2
-	community "kring" {
-		address = "kring@example.org"
-		description = "Savers Club"
-		language = "$1"
-		timezone = "Europe/Amsterdam"
-		response_hours = 24
-		outside_posts = true
-		staff "anna@bank.example" {
-			name = "Anna de Boer"
-			roles = {"manager"}
-		}
-		staff "bob@bank.example" {
-			name = "Bob Jansen"
-			roles = {"owner"}
-		}
-	}
-	EOF
+	savers_config "$1" "${2-}" 'timezone = "Europe/Amsterdam"
+	outside_posts = true'
 }
 
 test_expect_success 'the posts, through kringd at their times' '

@@ -30,25 +30,7 @@ LONG_URL=https://www.bank.example/sparen/app/feedback/2026/savings-app-what-do-y
 LONG_WORD=Spaarrekeningrentevoorwaardenwijzigingsaankondigingsbrief
 
 write_config() {
-	cat >kring.conf <<-EOF
-	hostname = "kring.test"
-	store = "store"
-	authserv_id = "mx.bank.example"
-	community "kring" {
-		address = "kring@example.org"
-		description = "Savers Club"
-		language = "$1"
-		response_hours = 24
-		staff "anna@bank.example" {
-			name = "Anna de Boer"
-			roles = {"manager"}
-		}
-		staff "bob@bank.example" {
-			name = "Bob Jansen"
-			roles = {"owner"}
-		}
-	}
-	EOF
+	savers_config "$1"
 }
 
 # id time from to parent subject: the posts, each sent to kringd at its
